@@ -1,0 +1,82 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) nats_tools.nats contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # Connection options shared by every module (see module_utils/common.py).
+    DOCUMENTATION = r'''
+options:
+  url:
+    description:
+      - Monitoring URL of the nats-server (its C(http_port) or C(https_port)).
+      - May carry the server's C(http_base_path), for example V(http://nats1:8222/mon).
+      - If not set, the environment variable E(NATS_MONITOR_URL) is used.
+    type: str
+    default: http://127.0.0.1:8222
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request.
+    type: float
+    default: 10
+  validate_certs:
+    description:
+      - Verify the server's TLS certificate when O(url) is https.
+      - Set to V(false) only for servers with self-signed certificates you trust.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of the CA(s) that signed the monitoring port's certificate.
+    type: path
+  client_cert:
+    description:
+      - PEM client certificate, for a monitoring port (or proxy) that requires one.
+      - May hold the private key too; otherwise set O(client_key).
+    type: path
+  client_key:
+    description:
+      - PEM private key of O(client_cert).
+    type: path
+  url_username:
+    description:
+      - User name for HTTP basic authentication, for a monitoring port behind an authenticating proxy.
+      - nats-server itself does not authenticate monitoring requests.
+    type: str
+  url_password:
+    description:
+      - Password for HTTP basic authentication. Never logged.
+    type: str
+  headers:
+    description:
+      - Extra HTTP headers sent with every request.
+    type: dict
+    default: {}
+notes:
+  - The HTTP client is a pooled C(requests) session when the Python library C(requests) is
+    installed on the host that runs the module, otherwise Ansible's own C(open_url). Both behave alike.
+  - Proxy settings from the environment are not used; the monitoring URL is contacted directly.
+'''
+
+    # For modules that only read: full check mode, no diff, part of the nats action group.
+    INFO_MODULE = r'''
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+  action_group:
+    description: Use C(group/nats_tools.nats.nats) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - nats_tools.nats.nats
+'''

@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) nats_tools.nats contributors
+# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
+# SPDX-License-Identifier: BSD-2-Clause
+
+"""What nats_info (and nats_facts) gather: subset names and how they resolve."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+# Per-server summaries without per-connection lists.
+MIN_SUBSET = ('varz', 'healthz', 'routez', 'gatewayz', 'leafz', 'jsz')
+# `all` adds the lists that grow with clients and accounts.
+ALL_SUBSET = MIN_SUBSET + ('connz', 'subsz', 'accountz', 'accstatz')
+# Debug endpoints: only when named (some are large, some absent before 2.12).
+DEBUG_SUBSET = ('raftz', 'ipqueuesz', 'stacksz', 'expvarz')
+SUBSET_NAMES = ALL_SUBSET + DEBUG_SUBSET
+PAGED = ('connz', 'subsz', 'jsz')
+
+
+def resolve_gather_subset(requested):
+    """Endpoint names, in a stable order, for a gather_subset list.
+
+    Accepts endpoint names, `min`, `all` and `!name` (also `!min`, `!all`).
+    Only exclusions start from `min`, as ansible.builtin.setup does.
+    Raises ValueError naming what is unknown."""
+    requested = list(requested or ['min'])
+    include, exclude, unknown = set(), set(), []
+    for entry in requested:
+        entry = (entry or '').strip()
+        negate = entry.startswith('!')
+        name = entry[1:] if negate else entry
+        if name == 'all':
+            names = ALL_SUBSET
+        elif name == 'min':
+            names = MIN_SUBSET
+        elif name in SUBSET_NAMES:
+            names = (name,)
+        else:
+            unknown.append(entry)
+            continue
+        (exclude if negate else include).update(names)
+    if unknown:
+        raise ValueError('unknown gather_subset %s; choose from %s, min, all (and !name to exclude)'
+                         % (', '.join(repr(u) for u in unknown), ', '.join(SUBSET_NAMES)))
+    if not include and all((e or '').strip().startswith('!') for e in requested):
+        include = set(MIN_SUBSET)
+    return [name for name in SUBSET_NAMES if name in include and name not in exclude]
+
+
+def server_identity(varz):
+    """{name, id, version, cluster, jetstream} from /varz."""
+    varz = varz or {}
+    jetstream = varz.get('jetstream') or {}
+    return dict(
+        name=varz.get('server_name'),
+        id=varz.get('server_id'),
+        version=varz.get('version'),
+        cluster=(varz.get('cluster') or {}).get('name') or None,
+        jetstream=bool(jetstream.get('config')),
+    )

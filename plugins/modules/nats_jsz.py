@@ -1,0 +1,290 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) nats_tools.nats contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: nats_jsz
+short_description: Read a nats-server's JetStream state (/jsz) and judge it
+version_added: 0.1.0
+description:
+  - Reads C(/jsz) of one nats-server, every page of accounts merged, and summarizes it in RV(summary)
+    with a verdict, RV(summary.healthy), and the reasons, RV(summary.problems).
+  - The verdict covers the JetStream meta group (a leader, every peer current, online and within O(max_lag))
+    and, when O(streams) and O(consumers) are set, every replica of every stream and consumer this
+    server lists.
+  - Can wait until the meta group has a leader or until everything is current.
+  - One server's view can be stale (a crashed peer stays C(current) for seconds on the leader);
+    to gate a change on a whole cluster, ask every server.
+options:
+  acc:
+    description: Only this account.
+    type: str
+  accounts:
+    description: Include per-account details (C(account_details)).
+    type: bool
+    default: false
+  streams:
+    description: Include streams with their replicas; needed to judge stream replicas.
+    type: bool
+    default: false
+  consumers:
+    description: Include consumers with their replicas; needed to judge consumer replicas.
+    type: bool
+    default: false
+  config:
+    description: Include stream and consumer configuration.
+    type: bool
+    default: false
+  raft:
+    description: Include Raft group details.
+    type: bool
+    default: false
+  leader_only:
+    description:
+      - Answer only if this server is the meta leader; other servers answer HTTP 400 (and the task fails).
+    type: bool
+    default: false
+  stream_leader_only:
+    description: Only the streams this server leads.
+    type: bool
+    default: false
+  direct_consumers:
+    description: Include direct consumers (nats-server 2.11 and later).
+    type: bool
+    default: false
+  max_items:
+    description: At most this many accounts in C(account_details); V(0) reads every account.
+    type: int
+    default: 10000
+  max_lag:
+    description: Raft entries a replica may lag behind and still count as current.
+    type: int
+    default: 0
+  wait_for:
+    description:
+      - V(none) reads once.
+      - V(meta_leader) polls until the meta group has a leader (a standalone JetStream server has no meta group and passes at once).
+      - V(current) polls until RV(summary.healthy) is true; it turns on O(accounts), O(streams) and O(consumers) so that every replica is judged.
+    type: str
+    choices: [none, meta_leader, current]
+    default: none
+  wait_timeout:
+    description: Seconds to wait for O(wait_for); the task fails when the condition does not hold by then.
+    type: float
+    default: 120
+  wait_interval:
+    description: Seconds between attempts.
+    type: float
+    default: 1
+extends_documentation_fragment:
+  - nats_tools.nats.connection
+  - nats_tools.nats.connection.INFO_MODULE
+  - ansible.builtin.action_common_attributes
+author:
+  - nats_tools.nats developers
+seealso:
+  - module: nats_tools.nats.nats_healthz
+  - module: nats_tools.nats.nats_info
+'''
+
+EXAMPLES = r'''
+- name: JetStream counters and meta group
+  nats_tools.nats.nats_jsz:
+    url: http://127.0.0.1:8222
+  register: js
+
+- name: Fail unless every stream and consumer replica is current
+  nats_tools.nats.nats_jsz:
+    url: "http://{{ inventory_hostname }}:8222"
+    streams: true
+    consumers: true
+  register: js
+  failed_when: not js.summary.healthy
+
+- name: Wait for a meta leader after starting the cluster
+  nats_tools.nats.nats_jsz:
+    wait_for: meta_leader
+    wait_timeout: 60
+
+- name: Wait until all replicas caught up, allowing a small lag
+  nats_tools.nats.nats_jsz:
+    wait_for: current
+    max_lag: 10
+'''
+
+RETURN = r'''
+jsz:
+  description: The server's C(/jsz) document, pages of C(account_details) merged (C(truncated) tells if O(max_items) cut it).
+  returned: always
+  type: dict
+  sample:
+    server_id: NBZ3L3J5RGNW4EYEQJPGBBXCO7PEXWDQ7XRAHWBAIO4LVDOPDAFCGSYU
+    streams: 1
+    consumers: 1
+    messages: 100
+    meta_cluster: {name: c1, leader: n1, cluster_size: 3}
+summary:
+  description: What the answer says, and whether it is healthy.
+  returned: always
+  type: dict
+  contains:
+    enabled:
+      description: JetStream is enabled on this server.
+      type: bool
+    clustered:
+      description: The server is part of a JetStream meta group.
+      type: bool
+    meta_leader:
+      description: Name of the meta leader; null when there is none (or standalone).
+      type: str
+    cluster_size:
+      description: Size of the meta group (1 for a standalone server).
+      type: int
+    meta_peers:
+      description: Meta group peers other than the leader, as this server sees them; up to 2.12 only the leader lists them.
+      type: list
+      elements: dict
+    streams:
+      description: Number of streams.
+      type: int
+    consumers:
+      description: Number of consumers.
+      type: int
+    messages:
+      description: Messages stored.
+      type: int
+    bytes:
+      description: Bytes stored.
+      type: int
+    memory:
+      description: Memory storage used.
+      type: int
+    storage:
+      description: File storage used.
+      type: int
+    streams_not_current:
+      description: Stream replicas not current, offline or lagging, and streams without a leader.
+      type: list
+      elements: dict
+    consumers_not_current:
+      description: The same for consumers.
+      type: list
+      elements: dict
+    healthy:
+      description: No problem found.
+      type: bool
+    problems:
+      description: One sentence per problem.
+      type: list
+      elements: str
+  sample:
+    enabled: true
+    clustered: true
+    meta_leader: n1
+    cluster_size: 3
+    meta_peers:
+      - {name: n2, current: true, offline: false, lag: 0, active_s: 0.412}
+      - {name: n3, current: true, offline: false, lag: 0, active_s: 0.412}
+    streams: 1
+    consumers: 1
+    messages: 100
+    bytes: 4700
+    memory: 0
+    storage: 4700
+    streams_not_current:
+      - {account: $G, stream: ORDERS, consumer: null, leader: n1, replica: n3, current: false,
+         offline: true, lag: 0, problem: offline}
+    consumers_not_current: []
+    healthy: false
+    problems: ["stream ORDERS: replica n3 offline"]
+attempts:
+  description: How many times /jsz was read.
+  returned: always
+  type: int
+  sample: 1
+elapsed:
+  description: Seconds from the first attempt to the last answer.
+  returned: always
+  type: float
+  sample: 0.0
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.nats_tools.nats.plugins.module_utils.common import (
+    NatsModuleClient,
+    connection_argument_spec,
+)
+from ansible_collections.nats_tools.nats.plugins.module_utils.health import jsz_wait_satisfied, summarize_jsz
+from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import MonitorError, poll
+
+QUERY_OPTIONS = ('acc', 'accounts', 'streams', 'consumers', 'config', 'raft', 'leader_only',
+                 'stream_leader_only', 'direct_consumers')
+
+
+def main():
+    argument_spec = connection_argument_spec()
+    argument_spec.update(
+        acc=dict(type='str'),
+        accounts=dict(type='bool', default=False),
+        streams=dict(type='bool', default=False),
+        consumers=dict(type='bool', default=False),
+        config=dict(type='bool', default=False),
+        raft=dict(type='bool', default=False),
+        leader_only=dict(type='bool', default=False),
+        stream_leader_only=dict(type='bool', default=False),
+        direct_consumers=dict(type='bool', default=False),
+        max_items=dict(type='int', default=10000),
+        max_lag=dict(type='int', default=0),
+        wait_for=dict(type='str', default='none', choices=['none', 'meta_leader', 'current']),
+        wait_timeout=dict(type='float', default=120),
+        wait_interval=dict(type='float', default=1),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    p = module.params
+    if p['max_lag'] < 0 or p['max_items'] < 0:
+        module.fail_json(msg='max_lag and max_items must be 0 or more')
+    client = NatsModuleClient(module)
+    query = dict((name, p[name]) for name in QUERY_OPTIONS)
+    if p['wait_for'] == 'current':
+        query.update(accounts=True, streams=True, consumers=True)
+
+    def attempt():
+        try:
+            jsz = client.monitor.jsz(max_items=p['max_items'], **query)
+        except MonitorError as error:
+            # A restarting server refuses connections for a while: keep waiting.
+            if p['wait_for'] != 'none' and error.kind in ('unreachable', 'timeout'):
+                return False, dict(error=error)
+            raise
+        summary = summarize_jsz(jsz, max_lag=p['max_lag'])
+        return jsz_wait_satisfied(summary, p['wait_for']), dict(jsz=jsz, summary=summary)
+
+    try:
+        if p['wait_for'] == 'none':
+            passed, outcome = attempt()
+            attempts, elapsed = 1, 0.0
+        else:
+            passed, outcome, attempts, elapsed = poll(attempt, p['wait_timeout'], p['wait_interval'])
+    except MonitorError as error:
+        client.fail(error)
+
+    if 'error' in outcome:
+        client.fail(outcome['error'], attempts=attempts, elapsed=elapsed)
+    result = dict(changed=False, attempts=attempts, elapsed=elapsed, **outcome)
+    if not passed:
+        summary = outcome['summary']
+        module.fail_json(msg='%s: JetStream not %s after %d attempts in %.1f s: %s' % (
+            client.url, 'ready (no meta leader)' if p['wait_for'] == 'meta_leader' else 'current',
+            attempts, elapsed, '; '.join(summary['problems']) or 'no meta leader'), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
