@@ -26,18 +26,12 @@ import time
 
 from concurrent.futures import ThreadPoolExecutor
 
-try:
-    from http.client import HTTPException
-except ImportError:  # pragma: no cover - Python 2 is not supported, keeps import sanity quiet
-    HTTPException = Exception
-
-try:
-    from urllib.parse import urlencode, urlsplit, urlunsplit
-except ImportError:  # pragma: no cover
-    from urllib import urlencode  # noqa
-    from urlparse import urlsplit, urlunsplit  # noqa
+from http.client import HTTPException
+from urllib.error import HTTPError
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.urls import open_url
 
 try:
     import requests
@@ -311,11 +305,6 @@ class OpenUrlTransport:
         self.options = options
 
     def get(self, url):
-        from ansible.module_utils.urls import open_url
-        try:
-            from urllib.error import HTTPError
-        except ImportError:  # pragma: no cover
-            from urllib2 import HTTPError  # noqa
         opts = self.options
         try:
             response = open_url(

@@ -239,7 +239,7 @@ extends_documentation_fragment:
   - nats_tools.nats.connection.INFO_MODULE
   - ansible.builtin.action_common_attributes
 author:
-  - nats_tools.nats developers
+  - nats_tools.nats developers (@nats-tools)
 seealso:
   - module: nats_tools.nats.nats_healthz
   - module: nats_tools.nats.nats_jsz
@@ -407,7 +407,6 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.info import (
 )
 from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import (
     EndpointNotServed,
-    MonitorError,
     run_concurrently,
 )
 

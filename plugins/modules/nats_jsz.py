@@ -87,7 +87,7 @@ extends_documentation_fragment:
   - nats_tools.nats.connection.INFO_MODULE
   - ansible.builtin.action_common_attributes
 author:
-  - nats_tools.nats developers
+  - nats_tools.nats developers (@nats-tools)
 seealso:
   - module: nats_tools.nats.nats_healthz
   - module: nats_tools.nats.nats_info
