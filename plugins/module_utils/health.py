@@ -108,11 +108,16 @@ def meta_peers(jsz):
     ]
 
 
-def replica_problem(replica, max_lag):
-    """Why a replica is not in sync (None when it is). Offline first: a downed
-    peer may still claim current."""
+def replica_problem(replica, max_lag, max_peer_seen=None):
+    """Why a replica (or meta peer) is not in sync, None when it is.
+
+    Offline first; then silence: a crashed peer keeps `current` for seconds
+    while the time since it was last heard from (`active`) grows."""
     if replica.get('offline'):
         return 'offline'
+    seen = seconds(replica.get('active'))
+    if max_peer_seen is not None and seen is not None and seen > max_peer_seen:
+        return 'not seen for %.1f s (max_peer_seen %s)' % (seen, max_peer_seen)
     if not replica.get('current'):
         return 'not current (lag %s)' % replica.get('lag', 0)
     lag = replica.get('lag') or 0
@@ -129,33 +134,49 @@ def iter_streams(jsz):
             yield name, stream
 
 
-def asset_replica_findings(jsz, max_lag=0):
-    """Streams and consumers whose replicas are not current.
+def is_leader_view(cluster, server_name=None):
+    """Whether a group's cluster info comes from its leader.
+
+    Only the leader knows whether its followers are current: a follower lists
+    the other followers as not current with a lag. Without the server's name,
+    a replica list that names the leader marks a follower's view."""
+    leader = (cluster or {}).get('leader')
+    if server_name:
+        return bool(leader) and leader == server_name
+    return leader not in [r.get('name') for r in (cluster or {}).get('replicas') or []]
+
+
+def asset_replica_findings(jsz, max_lag=0, server_name=None, max_peer_seen=None):
+    """Streams and consumers whose replicas are not current, judged on the
+    groups this server leads (followers' views of their peers are stale).
 
     Returns (streams_not_current, consumers_not_current); each item names the
     account, stream, consumer (consumers only), leader and replica. A missing
     leader is reported with replica None."""
     streams, consumers = [], []
     for account, stream in iter_streams(jsz):
-        streams.extend(_asset_findings(stream.get('cluster'), max_lag,
-                                       dict(account=account, stream=stream.get('name'))))
+        identity = dict(account=account, stream=stream.get('name'), consumer=None)
+        streams.extend(group_findings(stream.get('cluster'), max_lag, identity, server_name, max_peer_seen))
         for consumer in stream.get('consumer_detail') or []:
-            consumers.extend(_asset_findings(
-                consumer.get('cluster'), max_lag,
-                dict(account=account, stream=stream.get('name'), consumer=consumer.get('name'))))
+            consumers.extend(group_findings(consumer.get('cluster'), max_lag,
+                                            dict(identity, consumer=consumer.get('name')),
+                                            server_name, max_peer_seen))
     return streams, consumers
 
 
-def _asset_findings(cluster, max_lag, identity):
+def group_findings(cluster, max_lag, identity, server_name=None, max_peer_seen=None):
+    """Problems of one Raft group (stream or consumer) as its leader sees them."""
     if not cluster:
-        return []  # not replicated (R1 on a standalone server): nothing to be current with
+        return []  # not replicated (standalone server): nothing to be current with
     leader = cluster.get('leader')
-    findings = []
     if not leader:
-        findings.append(dict(identity, leader=None, replica=None, current=False, offline=False, lag=None,
-                             problem='no leader'))
+        return [dict(identity, leader=None, replica=None, current=False, offline=False, lag=None,
+                     problem='no leader')]
+    if not is_leader_view(cluster, server_name):
+        return []
+    findings = []
     for replica in cluster.get('replicas') or []:
-        problem = replica_problem(replica, max_lag)
+        problem = replica_problem(replica, max_lag, max_peer_seen)
         if problem:
             findings.append(dict(identity, leader=leader, replica=replica.get('name'),
                                  current=bool(replica.get('current')), offline=bool(replica.get('offline')),
@@ -174,17 +195,20 @@ def describe_asset(finding):
     return text
 
 
-def summarize_jsz(jsz, max_lag=0):
+def summarize_jsz(jsz, max_lag=0, server_name=None):
     """Counters, meta group, out-of-sync replicas and a verdict from one /jsz answer.
 
-    The verdict covers what the answer holds: the meta group always, stream and
-    consumer replicas only when /jsz was asked for streams and consumers."""
+    The verdict covers what this server can know: that the meta group has a
+    leader; the meta peers when it is the meta leader; the replicas of the
+    streams and consumers it leads (when /jsz was asked for streams and
+    consumers). ``server_name`` (from /varz) says which groups it leads."""
     jsz = jsz or {}
     enabled = not jsz.get('disabled', False)
     meta = jsz.get('meta_cluster') or {}
     clustered = bool(meta)
     peers = meta_peers(jsz)
-    streams_not_current, consumers_not_current = asset_replica_findings(jsz, max_lag)
+    judges_meta = is_leader_view(meta, server_name)
+    streams_not_current, consumers_not_current = asset_replica_findings(jsz, max_lag, server_name)
 
     problems = []
     if not enabled:
@@ -192,10 +216,10 @@ def summarize_jsz(jsz, max_lag=0):
     elif clustered:
         if not meta.get('leader'):
             problems.append('meta group has no leader')
-        for peer in peers:
+        for peer in (meta.get('replicas') or []) if judges_meta else []:
             problem = replica_problem(peer, max_lag)
             if problem:
-                problems.append('meta peer %s %s' % (peer['name'], problem))
+                problems.append('meta peer %s %s' % (peer.get('name'), problem))
     for finding in streams_not_current + consumers_not_current:
         if finding['replica'] is None:
             problems.append('%s: %s' % (describe_asset(finding), finding['problem']))
@@ -203,6 +227,7 @@ def summarize_jsz(jsz, max_lag=0):
             problems.append('%s: replica %s %s' % (describe_asset(finding), finding['replica'], finding['problem']))
 
     return dict(
+        server_name=server_name,
         enabled=enabled,
         clustered=clustered,
         meta_leader=meta.get('leader') or None,

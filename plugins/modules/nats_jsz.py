@@ -15,9 +15,11 @@ version_added: 0.1.0
 description:
   - Reads C(/jsz) of one nats-server, every page of accounts merged, and summarizes it in RV(summary)
     with a verdict, RV(summary.healthy), and the reasons, RV(summary.problems).
-  - The verdict covers the JetStream meta group (a leader, every peer current, online and within O(max_lag))
-    and, when O(streams) and O(consumers) are set, every replica of every stream and consumer this
-    server lists.
+  - The verdict covers what this server can know. The JetStream meta group has a leader; when this
+    server is the meta leader, every peer is online, current and within O(max_lag). When O(streams)
+    and O(consumers) are set, the replicas of every stream and consumer this server leads are
+    judged the same way (a follower's view of its peers is stale, so only leaders are trusted),
+    and a stream or consumer without a leader is a problem wherever it is seen.
   - Can wait until the meta group has a leader or until everything is current.
   - One server's view can be stale (a crashed peer stays C(current) for seconds on the leader);
     to gate a change on a whole cluster, ask every server.
@@ -134,6 +136,9 @@ summary:
   returned: always
   type: dict
   contains:
+    server_name:
+      description: Name of the server that answered (from C(/varz)).
+      type: str
     enabled:
       description: JetStream is enabled on this server.
       type: bool
@@ -184,6 +189,7 @@ summary:
       type: list
       elements: str
   sample:
+    server_name: n1
     enabled: true
     clustered: true
     meta_leader: n1
@@ -222,7 +228,7 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.common import (
     connection_argument_spec,
 )
 from ansible_collections.nats_tools.nats.plugins.module_utils.health import jsz_wait_satisfied, summarize_jsz
-from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import MonitorError, poll
+from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import MonitorError, poll, run_concurrently
 
 QUERY_OPTIONS = ('acc', 'accounts', 'streams', 'consumers', 'config', 'raft', 'leader_only',
                  'stream_leader_only', 'direct_consumers')
@@ -256,14 +262,16 @@ def main():
         query.update(accounts=True, streams=True, consumers=True)
 
     def attempt():
-        try:
-            jsz = client.monitor.jsz(max_items=p['max_items'], **query)
-        except MonitorError as error:
+        # /varz says which server answered: only a group's leader can judge its replicas.
+        (varz, varz_error), (jsz, jsz_error) = run_concurrently(
+            [client.monitor.varz, lambda: client.monitor.jsz(max_items=p['max_items'], **query)])
+        error = jsz_error or varz_error
+        if error is not None:
             # A restarting server refuses connections for a while: keep waiting.
             if p['wait_for'] != 'none' and error.kind in ('unreachable', 'timeout'):
                 return False, dict(error=error)
-            raise
-        summary = summarize_jsz(jsz, max_lag=p['max_lag'])
+            raise error
+        summary = summarize_jsz(jsz, max_lag=p['max_lag'], server_name=varz.get('server_name'))
         return jsz_wait_satisfied(summary, p['wait_for']), dict(jsz=jsz, summary=summary)
 
     try:
