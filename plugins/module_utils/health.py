@@ -117,7 +117,7 @@ def replica_problem(replica, max_lag, max_peer_seen=None):
         return 'offline'
     seen = seconds(replica.get('active'))
     if max_peer_seen is not None and seen is not None and seen > max_peer_seen:
-        return 'not seen for %.1f s (max_peer_seen %s)' % (seen, max_peer_seen)
+        return 'not seen for %.1f s (max_peer_seen %g s)' % (seen, max_peer_seen)
     if not replica.get('current'):
         return 'not current (lag %s)' % replica.get('lag', 0)
     lag = replica.get('lag') or 0
@@ -254,3 +254,351 @@ def jsz_wait_satisfied(summary, wait_for):
     if wait_for == 'current':
         return summary['healthy']
     return True
+
+
+# ---------------------------------------------------------------------------
+# Cluster gate: snapshots of every server in, one verdict out
+# ---------------------------------------------------------------------------
+
+GATE_CHECKS = ('reachable', 'healthz', 'routes', 'meta', 'streams', 'consumers', 'version', 'quorum')
+
+
+def quorum_of(size):
+    return size // 2 + 1
+
+
+def same_version(reported, expected):
+    a, b = parse_version(reported), parse_version(expected)
+    return a is not None and a == b
+
+
+def route_peers(routez):
+    """Distinct remote server names: 2.10+ pools several routes per peer."""
+    names = set()
+    for route in (routez or {}).get('routes') or []:
+        name = route.get('remote_name') or route.get('remote_id')
+        if name:
+            names.add(name)
+    return sorted(names)
+
+
+class GateSnapshot:
+    """What one server said on one gate attempt.
+
+    ``error`` is the text of why /varz could not be read (then nothing else
+    was read); the other endpoints may each have their own error text."""
+
+    def __init__(self, url, name=None, error=None, varz=None, healthz_status=None, healthz=None,
+                 healthz_error=None, routez=None, routez_error=None, jsz=None, jsz_error=None):
+        self.url = url
+        self.name = (varz or {}).get('server_name') or name
+        self.error = error
+        self.varz = varz
+        self.healthz_status = healthz_status
+        self.healthz = healthz
+        self.healthz_error = healthz_error
+        self.routez = routez
+        self.routez_error = routez_error
+        self.jsz = jsz
+        self.jsz_error = jsz_error
+
+    @property
+    def reachable(self):
+        return self.error is None and self.varz is not None
+
+    @property
+    def label(self):
+        return self.name or self.url
+
+    @property
+    def version(self):
+        return (self.varz or {}).get('version')
+
+    @property
+    def jetstream(self):
+        return bool(self.jsz) and not self.jsz.get('disabled', False)
+
+    @property
+    def meta(self):
+        return (self.jsz or {}).get('meta_cluster') or {}
+
+
+class GateReport:
+    """Collects check results: [{name, server, ok, msg}] and the failures as sentences."""
+
+    def __init__(self):
+        self.checks = []
+
+    def add(self, name, server, ok, msg):
+        self.checks.append(dict(name=name, server=server, ok=bool(ok), msg=msg))
+
+    @property
+    def failed(self):
+        return [c['msg'] for c in self.checks if not c['ok']]
+
+
+def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_servers=None, draining=None,
+                  max_lag=0, max_peer_seen=5.0, fail_on_r1=False, checks=None):
+    """Is the cluster safe right now? Pure: GateSnapshot list in, verdict dict out.
+
+    ``checks`` defaults to every check that applies: version only with
+    expect_version, quorum only with draining, the JetStream checks only when
+    some server runs JetStream."""
+    expect_servers = expect_servers or len(snapshots)
+    any_js = any(s.jetstream for s in snapshots)
+    applicable = set(GATE_CHECKS)
+    if not expect_version:
+        applicable.discard('version')
+    if not draining:
+        applicable.discard('quorum')
+    if not any_js:
+        applicable -= {'meta', 'streams', 'consumers'}
+    wanted = applicable if checks is None else set(checks) & (applicable | {'reachable'})
+
+    report = GateReport()
+    _name_the_unreachable(snapshots)
+    reachable = [s for s in snapshots if s.reachable]
+    by_name = dict((s.name, s) for s in reachable if s.name)
+    meta_leader = _agreed_meta_leader(reachable)
+
+    if 'reachable' in wanted:
+        _check_reachable(report, snapshots, expect_servers)
+    if 'healthz' in wanted:
+        _check_healthz(report, reachable)
+    if 'routes' in wanted:
+        _check_routes(report, snapshots, expect_servers)
+    if 'meta' in wanted:
+        _check_meta(report, reachable, by_name, expect_servers, max_lag, max_peer_seen)
+    groups = _leader_views(reachable) if wanted & {'streams', 'consumers', 'quorum'} else {}
+    if 'streams' in wanted:
+        _check_groups(report, 'streams', [g for g in groups.values() if g['consumer'] is None],
+                      by_name, max_lag, max_peer_seen)
+    if 'consumers' in wanted:
+        _check_groups(report, 'consumers', [g for g in groups.values() if g['consumer'] is not None],
+                      by_name, max_lag, max_peer_seen)
+    if 'version' in wanted:
+        _check_version(report, snapshots, expect_version, version_servers)
+    if 'quorum' in wanted:
+        _check_quorum(report, draining, reachable, by_name, groups, max_lag, max_peer_seen, fail_on_r1)
+
+    servers = [dict(url=s.url, name=s.name, version=s.version,
+                    healthz=((s.healthz or {}).get('status') or ('unreachable' if not s.reachable else None)),
+                    routes_to=route_peers(s.routez), meta_leader=s.meta.get('leader') or None)
+               for s in snapshots]
+    failed = report.failed
+    return dict(passed=not failed, checks=report.checks, failed=failed, servers=servers,
+                meta_leader=meta_leader)
+
+
+def _name_the_unreachable(snapshots):
+    """A server down since the first attempt has no name of its own; when one
+    URL is unreachable and its peers miss exactly one server, that is its name."""
+    unnamed = [s for s in snapshots if not s.reachable and not s.name]
+    if len(unnamed) != 1:
+        return
+    present = set(s.name for s in snapshots if s.name)
+    heard_of = set()
+    for s in snapshots:
+        if s.reachable:
+            heard_of.update(route_peers(s.routez))
+            heard_of.update(r.get('name') for r in s.meta.get('replicas') or [])
+    missing = heard_of - present - {None}
+    if len(missing) == 1:
+        unnamed[0].name = missing.pop()
+
+
+def _check_reachable(report, snapshots, expect_servers):
+    names = [s.name for s in snapshots if s.reachable]
+    for s in snapshots:
+        if s.reachable:
+            report.add('reachable', s.name, True, '%s reachable (%s)' % (s.label, s.version))
+        else:
+            where = s.name + ' at ' + s.url if s.name else s.url
+            report.add('reachable', s.name, False, '%s unreachable (%s)' % (where, s.error))
+    duplicates = sorted(set(n for n in names if names.count(n) > 1))
+    if duplicates:
+        report.add('reachable', None, False, 'several URLs reach the same server: %s' % ', '.join(duplicates))
+    if len(snapshots) < expect_servers:
+        report.add('reachable', None, False, 'only %d URLs for %d expected servers' % (len(snapshots), expect_servers))
+
+
+def _check_healthz(report, reachable):
+    for s in reachable:
+        if s.healthz_error:
+            report.add('healthz', s.name, False, '%s /healthz: %s' % (s.label, s.healthz_error))
+            continue
+        verdict = healthz_verdict(s.healthz_status, s.healthz)
+        if verdict['healthy']:
+            report.add('healthz', s.name, True, '%s healthz ok' % s.label)
+        else:
+            report.add('healthz', s.name, False, '%s healthz %s (%s): %s' % (
+                s.label, verdict['status'], verdict['http_status'], verdict['error'] or 'no reason given'))
+
+
+def _check_routes(report, snapshots, expect_servers):
+    known = set(s.name for s in snapshots if s.name)
+    for s in snapshots:
+        if not s.reachable:
+            continue
+        if s.routez_error:
+            report.add('routes', s.name, False, '%s /routez: %s' % (s.label, s.routez_error))
+            continue
+        peers = set(route_peers(s.routez))
+        missing = sorted(known - peers - {s.name})
+        if missing:
+            report.add('routes', s.name, False, '%s has no route to %s' % (s.label, ', '.join(missing)))
+        elif len(peers) + 1 < expect_servers:
+            report.add('routes', s.name, False, '%s is routed to %d other servers, %d expected' % (
+                s.label, len(peers), expect_servers - 1))
+        else:
+            report.add('routes', s.name, True, '%s routed to %s' % (s.label, ', '.join(sorted(peers)) or 'no peer'))
+
+
+def _agreed_meta_leader(reachable):
+    leaders = set(s.meta.get('leader') for s in reachable if s.jetstream)
+    return leaders.pop() if len(leaders) == 1 and None not in leaders else None
+
+
+def _check_meta(report, reachable, by_name, expect_servers, max_lag, max_peer_seen):
+    js = [s for s in reachable if s.jetstream or s.jsz_error]
+    errors = [s for s in js if s.jsz_error]
+    for s in errors:
+        report.add('meta', s.name, False, '%s /jsz: %s' % (s.label, s.jsz_error))
+    views = [s for s in js if not s.jsz_error]
+    if not views:
+        return
+    if not any(s.meta for s in views):
+        if expect_servers > 1:
+            report.add('meta', None, False, 'JetStream is not clustered, %d servers expected' % expect_servers)
+        else:
+            report.add('meta', None, True, 'standalone JetStream server')
+        return
+    said = dict((s.label, s.meta.get('leader') or None) for s in views)
+    leader = _agreed_meta_leader(views)
+    if leader is None:
+        report.add('meta', None, False, 'no meta leader agreed: %s' % ', '.join(
+            '%s says %s' % (k, v or 'none') for k, v in sorted(said.items())))
+        return
+    view = by_name.get(leader)
+    if view is None:
+        report.add('meta', leader, False, 'meta leader %s is not among the reachable servers' % leader)
+        return
+    size = view.meta.get('cluster_size')
+    problems = []
+    if size != expect_servers:
+        problems.append('meta group size %s, %d expected' % (size, expect_servers))
+    for peer in view.meta.get('replicas') or []:
+        problem = replica_problem(peer, max_lag, max_peer_seen)
+        if problem:
+            problems.append('meta peer %s %s' % (peer.get('name'), problem))
+    listed = len(view.meta.get('replicas') or []) + 1
+    if size and listed < size:
+        problems.append('meta leader lists %d of %d peers' % (listed, size))
+    if problems:
+        for problem in problems:
+            report.add('meta', leader, False, problem)
+    else:
+        report.add('meta', leader, True, 'meta leader %s, %s peers current' % (leader, size))
+
+
+def _leader_views(reachable):
+    """Every stream and consumer group, keyed by (account, stream, consumer),
+    with the cluster info from its leader when the leader is reachable."""
+    groups = {}
+    for s in reachable:
+        for account, stream in iter_streams(s.jsz):
+            members = [(dict(account=account, stream=stream.get('name'), consumer=None), stream.get('cluster'))]
+            for consumer in stream.get('consumer_detail') or []:
+                members.append((dict(account=account, stream=stream.get('name'), consumer=consumer.get('name')),
+                                consumer.get('cluster')))
+            for identity, cluster in members:
+                key = (identity['account'], identity['stream'], identity['consumer'])
+                group = groups.setdefault(key, dict(identity, leader=None, cluster=None, seen_on=[]))
+                group['seen_on'].append(s.name)
+                cluster = cluster or {}
+                if cluster.get('leader') and not group['leader']:
+                    group['leader'] = cluster['leader']
+                if cluster.get('leader') == s.name:
+                    group['cluster'] = cluster
+    return groups
+
+
+def _check_groups(report, name, groups, by_name, max_lag, max_peer_seen):
+    bad = 0
+    for group in groups:
+        label = describe_asset(group)
+        if not group['leader']:
+            report.add(name, None, False, '%s has no leader' % label)
+            bad += 1
+            continue
+        if group['cluster'] is None:
+            report.add(name, group['leader'], False, '%s: leader %s %s' % (
+                label, group['leader'], 'did not list it' if group['leader'] in by_name else 'unreachable'))
+            bad += 1
+            continue
+        for replica in group['cluster'].get('replicas') or []:
+            problem = replica_problem(replica, max_lag, max_peer_seen)
+            if problem:
+                report.add(name, replica.get('name'), False, '%s: replica %s %s' % (label, replica.get('name'), problem))
+                bad += 1
+    if not bad:
+        report.add(name, None, True, 'all %d %s current' % (len(groups), name))
+
+
+def _check_version(report, snapshots, expect_version, version_servers):
+    named = set(version_servers or [])
+    for s in snapshots:
+        if named and s.name not in named:
+            continue
+        if not s.reachable:
+            report.add('version', s.name, False, '%s version unknown (unreachable)' % s.label)
+        elif same_version(s.version, expect_version):
+            report.add('version', s.name, True, '%s runs %s' % (s.label, s.version))
+        else:
+            report.add('version', s.name, False, '%s runs %s, %s expected' % (s.label, s.version, expect_version))
+    for missing in sorted(named - set(s.name for s in snapshots)):
+        report.add('version', missing, False, '%s is not among the servers asked' % missing)
+
+
+def _check_quorum(report, draining, reachable, by_name, groups, max_lag, max_peer_seen, fail_on_r1):
+    if draining not in by_name:
+        report.add('quorum', draining, False, 'draining server %s is not among the reachable servers' % draining)
+        return
+    leader = _agreed_meta_leader(reachable)
+    view = by_name.get(leader) if leader else None
+    if view is not None and view.meta:
+        _quorum_without(report, 'meta group', draining, leader, view.meta, max_lag, max_peer_seen)
+    elif any(s.meta for s in reachable):
+        report.add('quorum', draining, False, 'meta group: no reachable leader to judge quorum without %s' % draining)
+    for group in groups.values():
+        cluster = group['cluster']
+        if cluster is None:
+            if draining in group['seen_on']:
+                report.add('quorum', draining, False, '%s: no leader view to judge quorum without %s'
+                           % (describe_asset(group), draining))
+            continue
+        members = [group['leader']] + [r.get('name') for r in cluster.get('replicas') or []]
+        if draining not in members:
+            continue
+        if len(members) == 1:
+            report.add('quorum', draining, not fail_on_r1, '%s is R1 on %s: unavailable while it is down'
+                       % (describe_asset(group), draining))
+            continue
+        _quorum_without(report, describe_asset(group), draining, group['leader'], cluster, max_lag, max_peer_seen)
+
+
+def _quorum_without(report, label, draining, leader, cluster, max_lag, max_peer_seen):
+    """The other members must be current and still a quorum once ``draining`` stops."""
+    replicas = cluster.get('replicas') or []
+    size = len(replicas) + 1
+    others = [r for r in replicas if r.get('name') != draining]
+    lagging = [(r.get('name'), replica_problem(r, max_lag, max_peer_seen)) for r in others]
+    lagging = [(n, p) for n, p in lagging if p]
+    healthy = len(others) - len(lagging) + (1 if leader != draining else 0)
+    if lagging or healthy < quorum_of(size):
+        why = '; '.join('%s %s' % (n, p) for n, p in lagging) or 'too few members'
+        report.add('quorum', draining, False, '%s would lose quorum without %s: %d of %d current; %s'
+                   % (label, draining, healthy, size, why))
+    else:
+        report.add('quorum', draining, True, '%s keeps quorum without %s (%d of %d current)'
+                   % (label, draining, healthy, size))

@@ -216,7 +216,7 @@ def classify_transport_error(url, exc):
         return ServerUnreachable(url, 'cannot resolve host name %s' % (urlsplit(url).hostname or ''))
 
     if any(isinstance(e, ConnectionRefusedError) for e in chain) or 'connection refused' in lowered:
-        return ServerUnreachable(url, 'connection refused (nothing listens on that port)')
+        return ServerUnreachable(url, 'connection refused: nothing listens on that port')
 
     if 'BadStatusLine' in names or 'badstatusline' in lowered or 'RemoteDisconnected' in names \
             or 'remote end closed' in lowered or 'LineTooLong' in names:

@@ -1,0 +1,257 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) nats_tools.nats contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: nats_gate
+short_description: Is a NATS cluster safe right now? Wait until it is, or fail saying why
+version_added: 0.1.0
+description:
+  - Reads every server of a cluster at once (C(/varz), C(/healthz), C(/routez), C(/jsz)) and passes only when
+    the whole cluster is safe; with O(wait=true) it reads again every O(wait_interval) seconds until it is,
+    or fails after O(wait_timeout) with one message naming every failing server and asset.
+  - Use it before stopping a server (with O(draining)) and after starting it again (with O(expect_version)),
+    as the role M(nats_tools.nats.rolling_upgrade) does.
+  - It does not trust one server's view. A crashed peer stays C(current) on the meta leader for seconds
+    and the leader's C(/healthz) stays 200, so every server is asked directly, and a peer not heard from
+    for O(max_peer_seen) seconds counts as down.
+  - "Checks: V(reachable) every URL answers; V(healthz) every C(/healthz) is ok, JetStream meta-group
+    semantics (C(js-meta-only) on 2.11+, C(js-server-only) on 2.10); V(routes) each server is routed to
+    every other (distinct peer names, route pools counted once); V(meta) one meta leader agreed by all,
+    group size O(expect_servers), no peer offline, lagging or unseen; V(streams) and V(consumers) every
+    replica current within O(max_lag), judged from each group's leader; V(version) the servers in
+    O(version_servers) run O(expect_version); V(quorum) with O(draining), every replicated stream and
+    consumer with a replica there, and the meta group, keep a current quorum without it (R1 assets on it
+    are listed and fail only with O(fail_on_r1))."
+options:
+  urls:
+    description:
+      - Monitoring URL of every server of the cluster, one per server.
+      - The connection options (O(timeout), TLS, authentication, O(headers)) apply to each.
+    type: list
+    elements: str
+    required: true
+  expect_servers:
+    description: Number of servers the cluster must have (routes and meta group size). Defaults to the number of O(urls).
+    type: int
+  expect_version:
+    description: Version the servers in O(version_servers) must run, for example V(2.11.11).
+    type: str
+  version_servers:
+    description: Server names (as in C(server_name)) checked against O(expect_version); all servers when not set.
+    type: list
+    elements: str
+  draining:
+    description:
+      - Name of the server about to be stopped. Turns on the V(quorum) check.
+    type: str
+  max_lag:
+    description: Raft entries a replica may lag behind its leader and still count as current.
+    type: int
+    default: 0
+  max_peer_seen:
+    description:
+      - Seconds since a meta peer or replica was last heard from (C(active)) after which it counts as down.
+      - Like the C(--seen-critical) option of C(nats server report jetstream).
+    type: float
+    default: 5
+  fail_on_r1:
+    description: Fail the V(quorum) check when an R1 stream or consumer lives on the draining server.
+    type: bool
+    default: false
+  checks:
+    description:
+      - Which checks to run; all that apply when not set (V(version) needs O(expect_version),
+        V(quorum) needs O(draining), the JetStream checks need JetStream).
+    type: list
+    elements: str
+    choices: [reachable, healthz, routes, meta, streams, consumers, version, quorum]
+  wait:
+    description: Read again until the gate passes or O(wait_timeout) passes.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait with O(wait=true).
+    type: float
+    default: 300
+  wait_interval:
+    description: Seconds between attempts.
+    type: float
+    default: 1
+  url:
+    description: Not used by this module; give O(urls).
+    type: str
+extends_documentation_fragment:
+  - nats_tools.nats.connection
+  - nats_tools.nats.connection.INFO_MODULE
+  - ansible.builtin.action_common_attributes
+notes:
+  - Read-only: in check mode it runs the same checks.
+author:
+  - nats_tools.nats developers (@nats-tools)
+seealso:
+  - module: nats_tools.nats.nats_healthz
+  - module: nats_tools.nats.nats_jsz
+  - name: NATS upgrade guidance
+    description: One server at a time, lame duck, wait for healthy, the meta leader last.
+    link: https://docs.nats.io/running-a-nats-service/nats_admin/upgrading_cluster
+'''
+
+EXAMPLES = r'''
+- name: Whole cluster healthy before we start
+  nats_tools.nats.nats_gate:
+    urls: [http://n1:8222, http://n2:8222, http://n3:8222]
+    wait: false
+
+- name: Safe to stop n2? (waits up to 5 minutes for replicas to catch up)
+  nats_tools.nats.nats_gate:
+    urls: "{{ groups['nats'] | map('regex_replace', '^(.*)$', 'http://\\1:8222') | list }}"
+    draining: n2
+
+- name: n2 back, on the new version, everything current again
+  nats_tools.nats.nats_gate:
+    urls: [http://n1:8222, http://n2:8222, http://n3:8222]
+    expect_version: 2.11.11
+    version_servers: [n2]
+    wait_timeout: 600
+'''
+
+RETURN = r'''
+passed:
+  description: Whether every check passed (on the last attempt).
+  returned: always
+  type: bool
+  sample: false
+checks:
+  description: Every check of the last attempt.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Check name (reachable, healthz, routes, meta, streams, consumers, version, quorum).
+      type: str
+    server:
+      description: Server the result concerns, if one.
+      type: str
+    ok:
+      description: Passed.
+      type: bool
+    msg:
+      description: What was found.
+      type: str
+  sample:
+    - {name: reachable, server: n1, ok: true, msg: "n1 reachable (2.10.26)"}
+    - {name: reachable, server: n3, ok: false, msg: "n3 unreachable (connection refused: nothing listens on that port)"}
+failed:
+  description: The failed checks as sentences.
+  returned: always
+  type: list
+  elements: str
+  sample: ["n3 unreachable (connection refused: nothing listens on that port)", "stream ORDERS: replica n3 offline"]
+servers:
+  description: Each server as seen on the last attempt.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {url: "http://127.0.0.1:8222", name: n1, version: 2.10.26, healthz: ok, routes_to: [n2, n3], meta_leader: n1}
+meta_leader:
+  description: The meta leader all reachable servers agree on; null when there is none.
+  returned: always
+  type: str
+  sample: n1
+attempts:
+  description: Rounds of reading every server.
+  returned: always
+  type: int
+  sample: 3
+elapsed:
+  description: Seconds from the first attempt to the last.
+  returned: always
+  type: float
+  sample: 2.012
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.nats_tools.nats.plugins.module_utils.cluster import ClusterReader
+from ansible_collections.nats_tools.nats.plugins.module_utils.common import (
+    check_connection_params,
+    connection_argument_spec,
+    transport_options,
+)
+from ansible_collections.nats_tools.nats.plugins.module_utils.health import GATE_CHECKS, evaluate_gate
+from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import monitors_for, poll, validate_url
+
+
+def argument_spec():
+    spec = connection_argument_spec()
+    spec['url'] = dict(type='str')  # one URL makes no cluster; kept so module_defaults of the group apply
+    spec.update(
+        urls=dict(type='list', elements='str', required=True),
+        expect_servers=dict(type='int'),
+        expect_version=dict(type='str'),
+        version_servers=dict(type='list', elements='str'),
+        draining=dict(type='str'),
+        max_lag=dict(type='int', default=0),
+        max_peer_seen=dict(type='float', default=5),
+        fail_on_r1=dict(type='bool', default=False),
+        checks=dict(type='list', elements='str', choices=list(GATE_CHECKS)),
+        wait=dict(type='bool', default=True),
+        wait_timeout=dict(type='float', default=300),
+        wait_interval=dict(type='float', default=1),
+    )
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           required_by=dict(version_servers='expect_version'))
+    p = module.params
+    urls = p['urls']
+    if not urls:
+        module.fail_json(msg='urls must name at least one monitoring URL')
+    problems = ['%s: %s' % (url, reason) for url, reason in ((u, validate_url(u)) for u in urls) if reason]
+    reason = check_connection_params(p)
+    if reason:
+        problems.append(reason)
+    if p['expect_servers'] is not None and p['expect_servers'] < 1:
+        problems.append('expect_servers must be 1 or more')
+    if p['max_lag'] < 0 or p['max_peer_seen'] <= 0:
+        problems.append('max_lag must be 0 or more and max_peer_seen more than 0')
+    if problems:
+        module.fail_json(msg='; '.join(problems))
+
+    monitors = monitors_for(urls, transport_options(p))
+    reader = ClusterReader(monitors)
+    settings = dict(expect_servers=p['expect_servers'] or len(urls), expect_version=p['expect_version'],
+                    version_servers=p['version_servers'], draining=p['draining'], max_lag=p['max_lag'],
+                    max_peer_seen=p['max_peer_seen'], fail_on_r1=p['fail_on_r1'], checks=p['checks'])
+
+    def attempt():
+        verdict = evaluate_gate(reader.read(), **settings)
+        return verdict['passed'], verdict
+
+    if p['wait']:
+        passed, verdict, attempts, elapsed = poll(attempt, p['wait_timeout'], p['wait_interval'])
+    else:
+        passed, verdict = attempt()
+        attempts, elapsed = 1, 0.0
+    monitors[0].close()
+
+    result = dict(changed=False, attempts=attempts, elapsed=elapsed, **verdict)
+    if not passed:
+        module.fail_json(msg='gate failed after %.1f s (%d attempt%s): %s' % (
+            elapsed, attempts, '' if attempts == 1 else 's', '; '.join(verdict['failed'])), **result)
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
