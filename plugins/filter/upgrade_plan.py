@@ -1,0 +1,94 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) nats_tools.nats contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+name: upgrade_plan
+short_description: Order the servers of a rolling upgrade, followers first and the meta leader last
+version_added: 0.1.0
+description:
+  - Takes the RV(nats_tools.nats.nats_gate#module:servers) list of a gate result and the inventory hosts
+    those servers belong to (same order as the gate's O(nats_tools.nats.nats_gate#module:urls)), and returns
+    one entry per server, followers in the given order, the meta leader last.
+  - Servers that already run the target version are marked C(skip).
+options:
+  _input:
+    description: The gate's RV(nats_tools.nats.nats_gate#module:servers) list.
+    type: list
+    elements: dict
+    required: true
+  hosts:
+    description: Inventory host of each server, in the same order.
+    type: list
+    elements: str
+    required: true
+  version:
+    description: Target version.
+    type: str
+    required: true
+  meta_leader:
+    description: Name of the current meta leader.
+    type: str
+author:
+  - nats_tools.nats developers (@nats-tools)
+'''
+
+EXAMPLES = r'''
+- name: Plan
+  ansible.builtin.set_fact:
+    plan: "{{ gate.servers | nats_tools.nats.upgrade_plan(hosts=groups['nats'], version='2.11.11', meta_leader=gate.meta_leader) }}"
+'''
+
+RETURN = r'''
+_value:
+  description: One entry per server, in upgrade order.
+  type: list
+  elements: dict
+  contains:
+    host:
+      description: Inventory host.
+      type: str
+    name:
+      description: Server name.
+      type: str
+    url:
+      description: Monitoring URL.
+      type: str
+    version:
+      description: Version it runs now.
+      type: str
+    meta_leader:
+      description: Whether it is the meta leader.
+      type: bool
+    skip:
+      description: Already on the target version.
+      type: bool
+'''
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.nats_tools.nats.plugins.module_utils.health import same_version
+
+
+def upgrade_plan(servers, hosts, version, meta_leader=None):
+    servers = list(servers or [])
+    hosts = list(hosts or [])
+    if len(servers) != len(hosts):
+        raise AnsibleFilterError('upgrade_plan: %d servers but %d hosts' % (len(servers), len(hosts)))
+    plan = []
+    for host, server in zip(hosts, servers):
+        plan.append(dict(host=host, name=server.get('name'), url=server.get('url'), version=server.get('version'),
+                         meta_leader=bool(meta_leader) and server.get('name') == meta_leader,
+                         skip=same_version(server.get('version'), version)))
+    return [p for p in plan if not p['meta_leader']] + [p for p in plan if p['meta_leader']]
+
+
+class FilterModule(object):
+
+    def filters(self):
+        return dict(upgrade_plan=upgrade_plan)
