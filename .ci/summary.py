@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Summarise a `make test` run from the saved ansible-test outputs.
+
+    summary.py RESULTS_DIR               print per-stage counts and times; the last line is
+                                         "TOTAL: N passed, N failed, N skipped"
+    summary.py --check-units STAGE_DIR   fail unless the unit run executed at least one test
+
+RESULTS_DIR (build/results) holds stages.txt ("<stage> <passed|failed> <seconds>" per line,
+written by the Makefile) and one copy of ansible-test's tests/output per stage:
+  sanity/junit/ansible-test-sanity-*.xml   one file per sanity test (ansible-test --junit)
+  sanity/ansible-lint.status               passed | failed | skipped (Makefile)
+  units/junit/python*-units.xml            pytest junit files written by ansible-test units
+  integration/integration-targets.txt      targets selected (ansible-test --list-targets)
+  integration/data/integration-*.json      targets that passed, with run_time_seconds
+Standard library only.
+"""
+
+import glob
+import json
+import os
+import sys
+import xml.etree.ElementTree as ET
+
+
+class Counts:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+        self.failed_names = []
+
+    def add(self, other):
+        self.passed += other.passed
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.failed_names.extend(other.failed_names)
+
+    def line(self):
+        return '%d passed, %d failed, %d skipped' % (self.passed, self.failed, self.skipped)
+
+
+def junit_counts(paths):
+    counts = Counts()
+    for path in paths:
+        try:
+            root = ET.parse(path).getroot()
+        except ET.ParseError as exc:
+            counts.failed += 1
+            counts.failed_names.append('%s (unreadable junit: %s)' % (os.path.basename(path), exc))
+            continue
+        for case in root.iter('testcase'):
+            name = '%s::%s' % (case.get('classname', ''), case.get('name', ''))
+            if case.find('failure') is not None or case.find('error') is not None:
+                counts.failed += 1
+                counts.failed_names.append(name)
+            elif case.find('skipped') is not None:
+                counts.skipped += 1
+            else:
+                counts.passed += 1
+    return counts
+
+
+def sanity_counts(stage_dir):
+    counts = junit_counts(sorted(glob.glob(os.path.join(stage_dir, 'junit', 'ansible-test-sanity-*.xml'))))
+    status_file = os.path.join(stage_dir, 'ansible-lint.status')
+    lint = 'not run'
+    if os.path.exists(status_file):
+        with open(status_file) as handle:
+            lint = handle.read().strip()
+        if lint == 'passed':
+            counts.passed += 1
+        elif lint == 'failed':
+            counts.failed += 1
+            counts.failed_names.append('ansible-lint')
+        else:
+            counts.skipped += 1
+    return counts, 'sanity tests and ansible-lint (%s)' % lint
+
+
+def units_counts(stage_dir):
+    return junit_counts(sorted(glob.glob(os.path.join(stage_dir, 'junit', 'python*-units.xml')))), 'unit tests'
+
+
+def integration_counts(stage_dir):
+    counts = Counts()
+    listed = []
+    list_file = os.path.join(stage_dir, 'integration-targets.txt')
+    if os.path.exists(list_file):
+        with open(list_file) as handle:
+            listed = [line.strip() for line in handle if line.strip() and ' ' not in line.strip()]
+    times = {}
+    for path in sorted(glob.glob(os.path.join(stage_dir, 'data', 'integration-*.json'))):
+        with open(path) as handle:
+            for name, info in json.load(handle).get('targets', {}).items():
+                times[name] = info.get('run_time_seconds', 0)
+    counts.passed = len(times)
+    failed = [name for name in listed if name not in times]
+    counts.failed = len(failed)
+    counts.failed_names.extend(failed)
+    detail = 'integration targets'
+    if times:
+        detail += '; seconds per target: ' + ', '.join('%s %d' % item for item in sorted(times.items(), key=lambda i: -i[1]))
+    return counts, detail
+
+
+STAGES = (('sanity', sanity_counts), ('units', units_counts), ('integration', integration_counts))
+
+
+def summary(results_dir):
+    stages = {}
+    stages_file = os.path.join(results_dir, 'stages.txt')
+    if os.path.exists(stages_file):
+        with open(stages_file) as handle:
+            for line in handle:
+                parts = line.split()
+                if len(parts) == 3:
+                    stages[parts[0]] = (parts[1], int(parts[2]))
+
+    total = Counts()
+    print('')
+    print('=' * 30 + ' make test summary ' + '=' * 30)
+    for name, func in STAGES:
+        status, seconds = stages.get(name, ('not run', 0))
+        counts, detail = func(os.path.join(results_dir, name))
+        if status == 'failed' and not counts.failed:
+            # The stage failed without a failing test on record (a crash, a setup error):
+            # count it, so that a broken stage can never read as "0 failed".
+            counts.failed += 1
+            counts.failed_names.append('%s (stage error, see its output above)' % name)
+        print('%-12s %-8s %5ds  %s: %s' % (name, status, seconds, counts.line(), detail))
+        for failed in counts.failed_names:
+            print('    FAILED %s' % failed)
+        total.add(counts)
+    print('%-12s %-8s %5ds' % ('total', 'failed' if total.failed else 'passed', sum(s for _, s in stages.values())))
+    print('TOTAL: ' + total.line())
+    return 1 if total.failed else 0
+
+
+def check_units(stage_dir):
+    counts, _ = units_counts(stage_dir)
+    executed = counts.passed + counts.failed
+    if not executed:
+        print('units: FAILED: unit test files exist but no unit test was executed (%s); '
+              'check tests/config.yml python_requires and the test names' % counts.line())
+        return 1
+    print('units: ' + counts.line())
+    return 0
+
+
+def main(argv):
+    if len(argv) == 2 and argv[0] == '--check-units':
+        return check_units(argv[1])
+    if len(argv) == 1:
+        return summary(argv[0])
+    sys.stderr.write(__doc__)
+    return 2
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

