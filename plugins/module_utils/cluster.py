@@ -24,9 +24,10 @@ class ClusterReader:
     server that goes down is still named, and /healthz can be asked in the
     same round as the rest (its meta-only option depends on the version)."""
 
-    def __init__(self, monitors, max_workers=16):
+    def __init__(self, monitors, names=None, max_workers=16):
         self.monitors = monitors
         self.max_workers = max_workers
+        self.expected = dict(zip([m.url for m in monitors], names or []))
         self.known = dict((m.url, dict(name=None, version=None)) for m in monitors)
 
     def healthz_query(self, version):
@@ -76,7 +77,8 @@ class ClusterReader:
     def _snapshot(self, monitor, got):
         varz, varz_error = got['varz']
         if varz_error is not None:
-            return GateSnapshot(monitor.url, name=self.known[monitor.url]['name'], error=varz_error.reason)
+            return GateSnapshot(monitor.url, name=self.known[monitor.url]['name'], error=varz_error.reason,
+                                expected_name=self.expected.get(monitor.url))
         healthz, healthz_error = got.get('healthz', (None, None))
         routez, routez_error = got.get('routez', (None, None))
         jsz, jsz_error = got.get('jsz', (None, None))
@@ -85,7 +87,8 @@ class ClusterReader:
             healthz_status=healthz[0] if healthz else None, healthz=healthz[1] if healthz else None,
             healthz_error=healthz_error.reason if healthz_error else None,
             routez=routez, routez_error=routez_error.reason if routez_error else None,
-            jsz=jsz, jsz_error=jsz_error.reason if jsz_error else None)
+            jsz=jsz, jsz_error=jsz_error.reason if jsz_error else None,
+            expected_name=self.expected.get(monitor.url))
 
 
 def _bind_healthz(monitor, query):

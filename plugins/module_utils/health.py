@@ -289,9 +289,10 @@ class GateSnapshot:
     was read); the other endpoints may each have their own error text."""
 
     def __init__(self, url, name=None, error=None, varz=None, healthz_status=None, healthz=None,
-                 healthz_error=None, routez=None, routez_error=None, jsz=None, jsz_error=None):
+                 healthz_error=None, routez=None, routez_error=None, jsz=None, jsz_error=None, expected_name=None):
         self.url = url
-        self.name = (varz or {}).get('server_name') or name
+        self.expected_name = expected_name
+        self.name = (varz or {}).get('server_name') or name or expected_name
         self.error = error
         self.varz = varz
         self.healthz_status = healthz_status
@@ -402,7 +403,8 @@ def _name_the_unreachable(snapshots):
         if s.reachable:
             heard_of.update(route_peers(s.routez))
             heard_of.update(r.get('name') for r in s.meta.get('replicas') or [])
-    missing = heard_of - present - {None}
+    # A leader that never met a peer lists it as "Server name unknown at this time (peerID: ...)".
+    missing = set(n for n in heard_of - present if n and not n.startswith('Server name unknown'))
     if len(missing) == 1:
         unnamed[0].name = missing.pop()
 
@@ -410,7 +412,9 @@ def _name_the_unreachable(snapshots):
 def _check_reachable(report, snapshots, expect_servers):
     names = [s.name for s in snapshots if s.reachable]
     for s in snapshots:
-        if s.reachable:
+        if s.reachable and s.expected_name and s.name != s.expected_name:
+            report.add('reachable', s.name, False, '%s reaches %s, %s expected' % (s.url, s.name, s.expected_name))
+        elif s.reachable:
             report.add('reachable', s.name, True, '%s reachable (%s)' % (s.label, s.version))
         else:
             where = s.name + ' at ' + s.url if s.name else s.url

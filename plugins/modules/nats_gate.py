@@ -37,6 +37,13 @@ options:
     type: list
     elements: str
     required: true
+  server_names:
+    description:
+      - Name (C(server_name)) of the server at each of O(urls), in the same order.
+      - Lets the gate name a server that has been down since the gate started, and checks that each URL
+        reaches the server it should.
+    type: list
+    elements: str
   expect_servers:
     description: Number of servers the cluster must have (routes and meta group size). Defaults to the number of O(urls).
     type: int
@@ -196,6 +203,7 @@ def argument_spec():
     spec['url'] = dict(type='str')  # one URL makes no cluster; kept so module_defaults of the group apply
     spec.update(
         urls=dict(type='list', elements='str', required=True),
+        server_names=dict(type='list', elements='str'),
         expect_servers=dict(type='int'),
         expect_version=dict(type='str'),
         version_servers=dict(type='list', elements='str'),
@@ -222,6 +230,9 @@ def main():
     reason = check_connection_params(p)
     if reason:
         problems.append(reason)
+    if p['server_names'] and len(p['server_names']) != len(urls):
+        problems.append('server_names must name one server per URL (%d names, %d urls)'
+                        % (len(p['server_names']), len(urls)))
     if p['expect_servers'] is not None and p['expect_servers'] < 1:
         problems.append('expect_servers must be 1 or more')
     if p['max_lag'] < 0 or p['max_peer_seen'] <= 0:
@@ -230,7 +241,7 @@ def main():
         module.fail_json(msg='; '.join(problems))
 
     monitors = monitors_for(urls, transport_options(p))
-    reader = ClusterReader(monitors)
+    reader = ClusterReader(monitors, names=p['server_names'])
     settings = dict(expect_servers=p['expect_servers'] or len(urls), expect_version=p['expect_version'],
                     version_servers=p['version_servers'], draining=p['draining'], max_lag=p['max_lag'],
                     max_peer_seen=p['max_peer_seen'], fail_on_r1=p['fail_on_r1'], checks=p['checks'])

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Rolling upgrades of a real 3-node JetStream cluster under publish load (playbooks/demo/rollout_under_load.py
+# checks every expectation itself and exits non-zero when one fails; it stops what it starts).
+set -eux
+source ../setup_nats/files/runme_lib.sh
+
+# ansible-test copies only the targets; the collection itself is on ANSIBLE_COLLECTIONS_PATH.
+SCENARIO=""
+IFS=: read -r -a collection_paths <<< "${ANSIBLE_COLLECTIONS_PATH:-}"
+for path in ${collection_paths[@]+"${collection_paths[@]}"} ../../../../../../..; do
+    candidate="${path}/ansible_collections/nats_tools/nats/playbooks/demo/rollout_under_load.py"
+    if [ -f "${candidate}" ]; then
+        SCENARIO="${candidate}"
+        break
+    fi
+done
+test -n "${SCENARIO}"
+RESULTS="${NATS_WORKDIR_ROOT}"
+
+# 2.10.26 -> 2.11.11 -> 2.12.8: every server on the target, no acked message lost, meta leader last.
+"${NATS_PYTHON}" "${SCENARIO}" --from 2.10.26 --to 2.11.11 --to 2.12.8 \
+    --workdir "${RESULTS}/upgrade" --result-json "${RESULTS}/upgrade.json"
+
+# A server killed while the rollout is on server 2: the gate fails naming it, nothing else restarts.
+"${NATS_PYTHON}" "${SCENARIO}" --from 2.10.26 --to 2.11.11 --fault kill-other --gate-timeout 15 \
+    --workdir "${RESULTS}/kill-other" --result-json "${RESULTS}/kill-other.json"
+
+# The new release exits at start: the post gate fails on that server, no other server is touched, no loss.
+"${NATS_PYTHON}" "${SCENARIO}" --from 2.10.26 --to 2.11.11 --fault bad-release --gate-timeout 15 \
+    --workdir "${RESULTS}/bad-release" --result-json "${RESULTS}/bad-release.json"
