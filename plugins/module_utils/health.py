@@ -459,7 +459,7 @@ def _check_routes(report, snapshots, expect_servers):
 
 
 def _agreed_meta_leader(reachable):
-    leaders = set(s.meta.get('leader') for s in reachable if s.jetstream)
+    leaders = set(s.meta.get('leader') or None for s in reachable if s.jetstream)
     return leaders.pop() if len(leaders) == 1 and None not in leaders else None
 
 
