@@ -347,7 +347,7 @@ def main():
             check(expectations, all(r['rc'] == 0 for r in rollouts), 'every rollout playbook succeeded')
             check(expectations, lost == 0, 'no acked message lost (%s lost)' % lost)
             check(expectations, final['passed'], 'every server healthy and every replica current at the end: %s'
-                  % '; '.join(final['failed']))
+                  % '; '.join(final['problems']))
             versions = dict((s['name'], s['version']) for s in final['servers'])
             check(expectations, all(v == to_versions[-1] for v in versions.values()),
                   'every server on %s: %s' % (to_versions[-1], versions))

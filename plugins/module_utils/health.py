@@ -386,8 +386,8 @@ def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_s
                     healthz=((s.healthz or {}).get('status') or ('unreachable' if not s.reachable else None)),
                     routes_to=route_peers(s.routez), meta_leader=s.meta.get('leader') or None)
                for s in snapshots]
-    failed = report.failed
-    return dict(passed=not failed, checks=report.checks, failed=failed, servers=servers,
+    problems = report.failed
+    return dict(passed=not problems, checks=report.checks, problems=problems, servers=servers,
                 meta_leader=meta_leader)
 
 

@@ -156,12 +156,14 @@ checks:
   sample:
     - {name: reachable, server: n1, ok: true, msg: "n1 reachable (2.10.26)"}
     - {name: reachable, server: n3, ok: false, msg: "n3 unreachable (connection refused: nothing listens on that port)"}
-failed:
-  description: The failed checks as sentences.
+problems:
+  description:
+    - The failed checks as sentences (the messages of the RV(checks) that are not ok).
+    - Named C(problems), not C(failed), because Ansible reserves C(failed) for the task's own status.
   returned: always
   type: list
   elements: str
-  sample: ["n3 unreachable (connection refused: nothing listens on that port)", "stream ORDERS: replica n3 offline"]
+  sample: ["n3 at http://n3:8222 unreachable (connection refused: nothing listens on that port)", "stream ORDERS: replica n3 offline"]
 servers:
   description: Each server as seen on the last attempt.
   returned: always
@@ -260,7 +262,7 @@ def main():
     result = dict(changed=False, attempts=attempts, elapsed=elapsed, **verdict)
     if not passed:
         module.fail_json(msg='gate failed after %.1f s (%d attempt%s): %s' % (
-            elapsed, attempts, '' if attempts == 1 else 's', '; '.join(verdict['failed'])), **result)
+            elapsed, attempts, '' if attempts == 1 else 's', '; '.join(verdict['problems'])), **result)
     module.exit_json(**result)
 
 

@@ -70,8 +70,8 @@ class TestHealthyCluster:
 
     def test_passes_and_names_the_meta_leader(self, version):
         verdict = evaluate_gate(snapshots(version, 'healthy'))
-        assert verdict['passed'], verdict['failed']
-        assert verdict['failed'] == []
+        assert verdict['passed'], verdict['problems']
+        assert verdict['problems'] == []
         assert verdict['meta_leader'] == manifest(version, 'healthy')['meta_leader']
         assert set(c['name'] for c in verdict['checks']) == {'reachable', 'healthz', 'routes', 'meta', 'streams',
                                                               'consumers'}
@@ -87,7 +87,7 @@ class TestHealthyCluster:
     def test_expect_servers_larger_than_the_cluster_fails(self, version):
         verdict = evaluate_gate(snapshots(version, 'healthy'), expect_servers=4)
         assert not verdict['passed']
-        assert 'only 3 URLs for 4 expected servers' in verdict['failed']
+        assert 'only 3 URLs for 4 expected servers' in verdict['problems']
         assert 'meta group size 3, 4 expected' in failed(verdict, 'meta')
 
     def test_version(self, version):
@@ -104,7 +104,7 @@ class TestHealthyCluster:
         snaps = snapshots(version, 'healthy')
         for name in ('n1', 'n2', 'n3'):
             verdict = evaluate_gate(snaps, draining=name)
-            assert verdict['passed'], verdict['failed']
+            assert verdict['passed'], verdict['problems']
             quorum = [c['msg'] for c in verdict['checks'] if c['name'] == 'quorum']
             assert 'meta group keeps quorum without %s (2 of 3 current)' % name in quorum
 
@@ -117,7 +117,7 @@ class TestHealthyCluster:
         assert r1[0]['ok'] and listed['passed']
         strict = evaluate_gate(snaps, draining=home, fail_on_r1=True)
         assert not strict['passed']
-        assert any('R1STREAM' in msg and 'R1 on %s' % home in msg for msg in strict['failed'])
+        assert any('R1STREAM' in msg and 'R1 on %s' % home in msg for msg in strict['problems'])
         elsewhere = next(n for n in ('n1', 'n2', 'n3') if n != home)
         assert not any('R1' in c['msg'] for c in evaluate_gate(snaps, draining=elsewhere)['checks'])
 
@@ -185,9 +185,9 @@ class TestPeerDown:
         assert peer['current'] is True and not peer.get('offline')
         verdict = evaluate_gate(snaps)
         assert not verdict['passed']
-        assert verdict['failed'][0] == '%s at %s unreachable (%s)' % (
+        assert verdict['problems'][0] == '%s at %s unreachable (%s)' % (
             stopped, manifest(version, 'crash')['urls'][stopped], REFUSED)
-        assert '%s has no route to %s' % (leader.name, stopped) in verdict['failed']
+        assert '%s has no route to %s' % (leader.name, stopped) in verdict['problems']
 
     def test_crashed_peer_unseen_past_max_peer_seen(self, version):
         snaps = snapshots(version, 'crash', 't8')
@@ -227,5 +227,5 @@ class TestPeerDown:
 def test_unreachable_server_without_a_name_keeps_its_url():
     snaps = [GateSnapshot('http://a:8222', error=REFUSED), GateSnapshot('http://b:8222', error=REFUSED)]
     verdict = evaluate_gate(snaps)
-    assert verdict['failed'] == ['http://a:8222 unreachable (%s)' % REFUSED, 'http://b:8222 unreachable (%s)' % REFUSED]
+    assert verdict['problems'] == ['http://a:8222 unreachable (%s)' % REFUSED, 'http://b:8222 unreachable (%s)' % REFUSED]
     assert [s['healthz'] for s in verdict['servers']] == ['unreachable', 'unreachable']

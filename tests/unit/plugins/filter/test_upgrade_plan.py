@@ -1,0 +1,42 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) nats_tools.nats contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.nats_tools.nats.plugins.filter.upgrade_plan import FilterModule, upgrade_plan
+
+SERVERS = [
+    dict(url='http://a:8222', name='n1', version='2.10.26'),
+    dict(url='http://b:8222', name='n2', version='2.11.11'),
+    dict(url='http://c:8222', name='n3', version='2.10.26'),
+]
+
+
+def test_meta_leader_last_and_target_version_skipped():
+    plan = upgrade_plan(SERVERS, ['ha', 'hb', 'hc'], '2.11.11', meta_leader='n1')
+    assert [(p['host'], p['name'], p['skip'], p['meta_leader']) for p in plan] == [
+        ('hb', 'n2', True, False), ('hc', 'n3', False, False), ('ha', 'n1', False, True)]
+    assert plan[0]['url'] == 'http://b:8222'
+
+
+def test_without_meta_leader_keeps_the_order():
+    plan = upgrade_plan(SERVERS, ['ha', 'hb', 'hc'], 'v2.10.26')
+    assert [p['name'] for p in plan] == ['n1', 'n2', 'n3']
+    assert [p['skip'] for p in plan] == [True, False, True]
+
+
+def test_hosts_and_servers_must_match():
+    with pytest.raises(AnsibleFilterError, match='3 servers but 2 hosts'):
+        upgrade_plan(SERVERS, ['ha', 'hb'], '2.11.11')
+
+
+def test_registered_name():
+    assert FilterModule().filters()['upgrade_plan'] is upgrade_plan
