@@ -63,7 +63,13 @@ def healthz_params(version=None, js_enabled_only=False, js_server_only=False, js
 def healthz_verdict(http_status, document):
     """healthy, status, error and errors from a /healthz answer (any status code)."""
     document = document or {}
-    status = document.get('status') or ('ok' if http_status == 200 else 'error')
+    # The HTTP status decides: with details=true the body says "error" for a 503 too.
+    if http_status == 503:
+        status = 'unavailable'
+    elif http_status == 200:
+        status = document.get('status') or 'ok'
+    else:
+        status = 'error'
     errors = document.get('errors') or []
     error = document.get('error')
     if not error and errors:

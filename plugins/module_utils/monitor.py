@@ -56,13 +56,15 @@ class Endpoint:
     """One monitoring endpoint: its path, the query parameters nats-server
     reads (server spelling), the list that pages, and whether it answers JSON."""
 
-    def __init__(self, name, path, params=(), paged_list=None, paged_when=None, json_body=True):
+    def __init__(self, name, path, params=(), paged_list=None, paged_when=None, item_key=None, json_body=True):
         self.name = name
+        # Field that identifies an item of the paged list, to drop repeats across pages.
+        self.item_key = item_key
         self.path = path
         self.params = tuple(params)
         self.paged_list = paged_list
-        # Query parameter that must be set for the list to be present at all
-        # (subsz lists subscriptions only with subs=true, jsz accounts only with accounts=true).
+        # Query parameters of which one must be set for the list to be present at all (subsz lists
+        # subscriptions only with subs=true; jsz lists accounts with accounts, streams or consumers).
         self.paged_when = paged_when
         self.json_body = json_body
 
@@ -78,18 +80,18 @@ ENDPOINTS = dict((e.name, e) for e in (
     Endpoint('varz', '/varz'),
     Endpoint('connz', '/connz',
              ('sort', 'auth', 'subs', 'offset', 'limit', 'cid', 'state', 'user', 'acc', 'mqtt_client'),
-             paged_list='connections'),
+             paged_list='connections', item_key='cid'),
     Endpoint('routez', '/routez', ('subs',)),
     Endpoint('gatewayz', '/gatewayz', ('subs', 'accs', 'gw_name', 'acc_name')),
     Endpoint('leafz', '/leafz', ('subs', 'acc')),
     Endpoint('subsz', '/subsz', ('subs', 'offset', 'limit', 'test', 'acc'),
-             paged_list='subscriptions_list', paged_when='subs'),
+             paged_list='subscriptions_list', paged_when=('subs',)),
     Endpoint('accountz', '/accountz', ('acc',)),
     Endpoint('accstatz', '/accstatz', ('unused',)),
     Endpoint('jsz', '/jsz',
              ('acc', 'accounts', 'streams', 'consumers', 'config', 'offset', 'limit', 'leader-only',
               'raft', 'stream-leader-only', 'direct-consumers'),
-             paged_list='account_details', paged_when='accounts'),
+             paged_list='account_details', paged_when=('accounts', 'streams', 'consumers'), item_key='name'),
     Endpoint('healthz', '/healthz',
              ('js-enabled-only', 'js-server-only', 'js-meta-only', 'account', 'stream', 'consumer', 'details')),
     Endpoint('raftz', '/raftz', ('acc', 'group')),
@@ -199,12 +201,12 @@ def classify_transport_error(url, exc):
         if 'wrong version number' in lowered or 'record layer failure' in lowered or 'unknown protocol' in lowered \
                 or 'packet length too long' in lowered:
             return TLSFailure(url, 'TLS handshake failed: the port does not speak TLS (is it a plain http port?)')
+        if "doesn't match" in lowered or 'hostname mismatch' in lowered or 'not valid for' in lowered:
+            return TLSFailure(url, 'TLS certificate does not match the host name')
         if 'certificate verify failed' in lowered or 'certificate_verify_failed' in lowered:
             detail = 'self-signed or unknown CA' if 'self' in lowered or 'issuer' in lowered else 'verification failed'
             return TLSFailure(url, 'TLS certificate not trusted (%s); set ca_path to the CA that signed it, '
                                    'or validate_certs=false' % detail)
-        if "doesn't match" in lowered or 'hostname mismatch' in lowered or 'not valid for' in lowered:
-            return TLSFailure(url, 'TLS certificate does not match the host name')
         return TLSFailure(url, 'TLS failure: %s' % _last_message(chain))
 
     if any(isinstance(e, socket.timeout) for e in chain) or 'Timeout' in names or 'timed out' in lowered:
@@ -437,7 +439,8 @@ class NatsMonitor:
         """
         endpoint = ENDPOINTS[name]
         params = dict(params or {})
-        if endpoint.paged_list is None or (endpoint.paged_when and not params.get(endpoint.paged_when)):
+        if endpoint.paged_list is None or (
+                endpoint.paged_when and not any(params.get(p) for p in endpoint.paged_when)):
             return self.get(name, params)
 
         start = int(params.pop('offset', None) or 0)
@@ -449,7 +452,7 @@ class NatsMonitor:
         first_size = min(page_size, max_items) if max_items else page_size
         first = self.get(name, dict(params, offset=start or None, limit=first_size))
         items = list(first.get(endpoint.paged_list) or [])
-        total = _total_of(first, endpoint)
+        total = _trusted_total(first, endpoint, start, len(items), first_size)
         goal = None if total is None else max(total - start, 0)
         if max_items:
             goal = max_items if goal is None else min(goal, max_items)
@@ -467,7 +470,7 @@ class NatsMonitor:
                 items.extend(page.get(endpoint.paged_list) or [])
         more_unread = False
         if total is None:
-            # No total to plan by (not seen on 2.10+, kept for safety): read until a short page.
+            # No total to plan by: read on until a short page.
             more_unread = len(items) == first_size
             while more_unread and (not max_items or len(items) < max_items):
                 page = self.get(name, dict(params, offset=start + len(items), limit=page_size))
@@ -475,6 +478,7 @@ class NatsMonitor:
                 items.extend(more)
                 more_unread = len(more) == page_size
 
+        items = _unique(items, endpoint.item_key)
         if max_items and len(items) > max_items:
             items = items[:max_items]
         merged = dict(first)
@@ -517,12 +521,11 @@ class NatsMonitor:
         """The answer whatever its status: /healthz reports unhealthy as 500/503 with a JSON body.
 
         Returns (http_status, document)."""
-        endpoint = ENDPOINTS['healthz']
         url = self.endpoint_url('healthz', params)
         status, body = self.transport.get(url)
-        if status == 404:
-            raise _error_from_status(url, status, body)
         try:
+            # A JSON 404 is a verdict (the account, stream or consumer asked about is not on this
+            # server); Go's plain-text 404 means no /healthz at this URL.
             document = json.loads(to_text(body, errors='replace'))
         except ValueError:
             if status >= 400:
@@ -564,9 +567,37 @@ def _bind(func, *args, **kwargs):
     return lambda: func(*args, **kwargs)
 
 
-def _total_of(document, endpoint):
+def _trusted_total(document, endpoint, start, got, asked):
+    """The list's total size, or None when the answer does not say it reliably.
+
+    /subsz on 2.10 reports the page's length as `total`; /jsz on 2.10.26 has no
+    `total` but counts JetStream accounts in `accounts`. A total that a full
+    page merely reaches is not trusted: the reading goes on to a short page."""
     total = document.get('total')
-    return total if isinstance(total, int) and not isinstance(total, bool) else None
+    if not isinstance(total, int) or isinstance(total, bool):
+        total = document.get('accounts') if endpoint.name == 'jsz' else None
+        if not isinstance(total, int) or isinstance(total, bool):
+            return None
+    if got >= asked and total <= start + got:
+        return None
+    return total
+
+
+def _unique(items, key):
+    """Items in order without repeats of ``key``: 2.10.26 sorts /jsz accounts
+    only from the second page on, so pages may overlap."""
+    if not key:
+        return items
+    seen = set()
+    result = []
+    for item in items:
+        ident = item.get(key) if isinstance(item, dict) else None
+        if ident is not None:
+            if ident in seen:
+                continue
+            seen.add(ident)
+        result.append(item)
+    return result
 
 
 def parse_json(url, body):

@@ -83,6 +83,14 @@ options:
     description: Read again until the gate passes or O(wait_timeout) passes.
     type: bool
     default: true
+  consecutive_passes:
+    description:
+      - With O(wait=true), the gate passes only after this many passing attempts in a row, O(wait_interval) apart.
+      - A restarted server answers C(/healthz) 200 for about a second before it reports that it is catching
+        up; two passes in a row after a restart (as the rolling_upgrade role's post gate asks) do not
+        take that moment for recovery.
+    type: int
+    default: 1
   wait_timeout:
     description: Seconds to wait with O(wait=true).
     type: float
@@ -215,6 +223,7 @@ def argument_spec():
         fail_on_r1=dict(type='bool', default=False),
         checks=dict(type='list', elements='str', choices=list(GATE_CHECKS)),
         wait=dict(type='bool', default=True),
+        consecutive_passes=dict(type='int', default=1),
         wait_timeout=dict(type='float', default=300),
         wait_interval=dict(type='float', default=1),
     )
@@ -237,6 +246,8 @@ def main():
                         % (len(p['server_names']), len(urls)))
     if p['expect_servers'] is not None and p['expect_servers'] < 1:
         problems.append('expect_servers must be 1 or more')
+    if p['consecutive_passes'] < 1:
+        problems.append('consecutive_passes must be 1 or more')
     if p['max_lag'] < 0 or p['max_peer_seen'] <= 0:
         problems.append('max_lag must be 0 or more and max_peer_seen more than 0')
     if problems:
@@ -248,9 +259,12 @@ def main():
                     version_servers=p['version_servers'], draining=p['draining'], max_lag=p['max_lag'],
                     max_peer_seen=p['max_peer_seen'], fail_on_r1=p['fail_on_r1'], checks=p['checks'])
 
+    streak = [0]
+
     def attempt():
         verdict = evaluate_gate(reader.read(), **settings)
-        return verdict['passed'], verdict
+        streak[0] = streak[0] + 1 if verdict['passed'] else 0
+        return streak[0] >= p['consecutive_passes'], verdict
 
     if p['wait']:
         passed, verdict, attempts, elapsed = poll(attempt, p['wait_timeout'], p['wait_interval'])

@@ -201,9 +201,11 @@ def main():
         argument_spec=argument_spec,
         supports_check_mode=True,
         required_by=dict(stream='account', consumer='stream'),
-        mutually_exclusive=[('js_server_only', 'js_meta_only')],
     )
     p = module.params
+    # Not mutually_exclusive in the spec: that would also refuse an explicit false beside a true.
+    if p['js_server_only'] and p['js_meta_only']:
+        module.fail_json(msg='parameters are mutually exclusive: js_server_only|js_meta_only')
     client = NatsModuleClient(module)
     query = dict((k, p[k]) for k in ('js_enabled_only', 'js_server_only', 'js_meta_only',
                                      'account', 'stream', 'consumer', 'details'))

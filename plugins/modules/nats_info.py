@@ -63,9 +63,9 @@ options:
         description: Only this connection ID.
         type: int
       state:
-        description: Open, closed or any connections.
+        description: Open, closed or all connections (V(any) and V(all) mean the same).
         type: str
-        choices: [open, closed, any]
+        choices: [open, closed, any, all]
       user:
         description: Only connections of this user.
         type: str
@@ -90,8 +90,9 @@ options:
     default: {}
     suboptions:
       subs:
-        description: Include subscriptions (with O(gatewayz.accs)).
-        type: bool
+        description: Include subscriptions (with O(gatewayz.accs)); V(detail) adds details.
+        type: str
+        choices: ['true', 'false', detail]
       accs:
         description: Include account interest details.
         type: bool
@@ -426,10 +427,12 @@ def argument_spec():
             sort=dict(type='str', choices=['cid', 'start', 'subs', 'pending', 'msgs_to', 'msgs_from', 'bytes_to',
                                            'bytes_from', 'last', 'idle', 'uptime', 'stop', 'reason', 'rtt']),
             auth=dict(type='bool'), subs=dict(type='str', choices=SUBS_CHOICES), offset=dict(type='int'),
-            limit=dict(type='int'), cid=dict(type='int'), state=dict(type='str', choices=['open', 'closed', 'any']),
+            limit=dict(type='int'), cid=dict(type='int'),
+            state=dict(type='str', choices=['open', 'closed', 'any', 'all']),
             user=dict(type='str'), acc=dict(type='str'), mqtt_client=dict(type='str')),
         routez=_suboptions(subs=dict(type='str', choices=SUBS_CHOICES)),
-        gatewayz=_suboptions(subs=dict(type='bool'), accs=dict(type='bool'), gw_name=dict(type='str'),
+        gatewayz=_suboptions(subs=dict(type='str', choices=SUBS_CHOICES), accs=dict(type='bool'),
+                             gw_name=dict(type='str'),
                              acc_name=dict(type='str')),
         leafz=_suboptions(subs=dict(type='bool'), acc=dict(type='str')),
         subsz=_suboptions(subs=dict(type='bool'), offset=dict(type='int'), limit=dict(type='int'),
@@ -475,6 +478,11 @@ def main():
         module.fail_json(msg=str(exc))
     if params['max_items'] < 0:
         module.fail_json(msg='max_items must be 0 (no cap) or more')
+    # 2.10.26 drops the connection on a negative jsz offset or limit; no server means anything by them.
+    negative = ['%s.%s' % (name, key) for name in ('connz', 'subsz', 'jsz')
+                for key in ('offset', 'limit') if ((params.get(name) or {}).get(key) or 0) < 0]
+    if negative:
+        module.fail_json(msg='%s must be 0 or more' % ', '.join(negative))
     health = params.get('healthz') or {}
     if health.get('stream') and not health.get('account') or health.get('consumer') and not health.get('stream'):
         module.fail_json(msg='healthz: stream needs account, consumer needs stream')
