@@ -195,8 +195,19 @@ class TestHealthzVerdict:
 
     def test_no_document(self):
         assert healthz_verdict(200, None)['healthy'] is True
-        assert healthz_verdict(503, None) == dict(healthy=False, status='error', http_status=503, error=None,
+        assert healthz_verdict(500, None) == dict(healthy=False, status='error', http_status=500, error=None,
                                                   errors=[])
+
+    @pytest.mark.parametrize('fixture, status', [
+        ('catching_up/restarted/healthz_details_after_restart_03.503.json', 'unavailable'),
+        ('quorum_lost/survivor/healthz_t25s.503.json', 'unavailable'),
+        ('lame_duck/healthz_details.500.json', 'error'),
+        ('single/healthz_stream_unknown.404.json', 'error'),
+        ('single/healthz_consumer_without_stream.400.json', 'error'),
+    ])
+    def test_status_follows_the_http_status(self, fixture, status):
+        # With details=true nats-server says "error" in the body for a 503 too.
+        assert healthz_verdict(*answer(fixture))['status'] == status
 
     def test_several_errors_joined(self):
         verdict = healthz_verdict(503, {'status': 'error', 'errors': [

@@ -45,6 +45,7 @@ from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import
     FakeTransport,
     NetworkFailure,
     PagedList,
+    answer_from,
     load_fixture,
     recorded,
 )
@@ -526,6 +527,37 @@ class TestPaging:
         listed = client.get_paged('subsz', dict(subs=True), page_size=1000)
         assert [s['sid'] for s in listed['subscriptions_list']] == [str(n) for n in range(2500)]
         assert asked(http_backend.server, '/subsz') == [(0, 1000), (1000, 1000), (2000, 500)]
+
+    def test_subsz_total_of_the_page_only(self, http_backend):
+        # /subsz of 2.10.26 reports the page's length as `total` (recorded: limit=1 gives total 1).
+        assert load_fixture(V + '/single/subsz_subs_acc_A_limit1_offset1.json')['total'] == 1
+        subs = [{'subject': 's.%d' % n, 'sid': str(n)} for n in range(2500)]
+        http_backend.server.route('/subsz', PagedList('subscriptions_list', subs, with_total='page'))
+        result = http_backend.client().get_paged('subsz', dict(subs=True), page_size=1000)
+        assert [s['sid'] for s in result['subscriptions_list']] == [str(n) for n in range(2500)]
+        assert result['truncated'] is False
+
+    def test_repeated_items_across_pages_dropped(self, http_backend):
+        # A connection opened between two requests shifts the list: the second page repeats one.
+        items = connections(6)
+
+        def shifting(query):
+            offset, limit = int(query.get('offset', 0)), int(query['limit'])
+            current = items if offset == 0 else [{'cid': 0, 'name': 'new'}] + items
+            return {'total': 6, 'connections': current[offset:offset + limit]}
+        http_backend.server.route('/connz', shifting)
+        result = http_backend.client().get_paged('connz', {}, page_size=3)
+        assert cids(result) == [1, 2, 3, 4, 5]
+
+    def test_jsz_of_one_account_is_complete(self, http_backend):
+        # /jsz?acc=A lists that account whatever offset/limit say, while `total` (2.15.1) or
+        # `accounts` (2.10.26) count every JetStream account of the server.
+        for version in (V, '2.15.1'):
+            name = version + '/single/jsz_acc_A_streams_consumers.json'
+            http_backend.server.route('/jsz', answer_from(name))
+            result = http_backend.client().jsz(acc='A', streams=True, consumers=True)
+            assert [a['name'] for a in result['account_details']] == ['A'], version
+            assert result['truncated'] is False, version
 
     def test_jsz_pages_only_with_accounts(self, http_backend):
         # /jsz carries no `total` (recorded on 2.10.26): the client reads until a short page.

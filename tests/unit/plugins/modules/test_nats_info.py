@@ -144,11 +144,18 @@ class TestQueries:
         assert module_server.queries('/healthz') == [{'js-enabled-only': 'true', 'details': 'true'}]
         assert module_server.queries('/gatewayz') == [{'gw_name': 'B', 'accs': 'true'}]
 
+    @pytest.mark.parametrize('endpoint', ['routez', 'gatewayz'])
     @pytest.mark.parametrize('subs, sent', [('true', 'true'), ('detail', 'detail'), ('false', None)])
-    def test_subs_choice(self, module_server, subs, sent):
+    def test_subs_choice(self, module_server, endpoint, subs, sent):
         serve_single(module_server)
-        run(dict(gather_subset=['routez'], routez=dict(subs=subs)))
-        assert module_server.queries('/routez')[0].get('subs') == sent
+        run({'gather_subset': [endpoint], endpoint: dict(subs=subs)})
+        assert module_server.queries('/' + endpoint)[0].get('subs') == sent
+
+    @pytest.mark.parametrize('state', ['open', 'closed', 'any', 'all'])
+    def test_connz_state(self, module_server, state):
+        serve_single(module_server)
+        assert not run(dict(gather_subset=['connz'], connz=dict(state=state))).failed
+        assert module_server.queries('/connz')[0]['state'] == state
 
     def test_unset_suboptions_not_sent(self, module_server):
         serve_single(module_server)
@@ -224,6 +231,13 @@ class TestFailures:
         run_result = run(dict(max_items=-1))
         assert run_result.failed
         assert 'max_items' in run_result.msg
+        assert module_server.requests == []
+
+    @pytest.mark.parametrize('endpoint, key', [('connz', 'offset'), ('subsz', 'limit'), ('jsz', 'offset')])
+    def test_other_negative_paging_options_are_refused(self, module_server, endpoint, key):
+        run_result = run({'gather_subset': [endpoint], endpoint: {key: -3}})
+        assert run_result.failed
+        assert '%s.%s' % (endpoint, key) in run_result.msg
         assert module_server.requests == []
 
     def test_negative_connz_limit_is_refused(self, module_server):

@@ -289,7 +289,8 @@ class PagedList:
     """A paged nats-server list: honours offset/limit like /connz, /subsz, /jsz.
 
     ``cap`` makes the server hand out fewer items than asked; ``with_total``
-    adds ``total``; ``echo`` adds the offset and limit used; ``listed(query)``
+    adds ``total`` (``'page'``: the page's length, as /subsz of 2.10 does);
+    ``echo`` adds the offset and limit used; ``listed(query)``
     says whether the list is asked for at all."""
 
     def __init__(self, key, items, document=None, with_total=True, echo=True, cap=None, default_limit=1024,
@@ -325,7 +326,9 @@ class PagedList:
         if self.echo:
             document['offset'] = offset
             document['limit'] = limit
-        if self.with_total:
+        if self.with_total == 'page':
+            document['total'] = len(document[self.key])
+        elif self.with_total:
             document['total'] = len(self.items)
         return document
 
