@@ -41,8 +41,7 @@ def jsz(name, version=V10):
 
 def answer(name, version=V10):
     """(http status, parsed document) of a recorded /healthz answer."""
-    status, body = recorded('%s/%s' % (version, name))
-    return status, load_fixture('%s/%s' % (version, name))
+    return recorded('%s/%s' % (version, name))[0], load_fixture('%s/%s' % (version, name))
 
 
 def stream_cluster(document, stream='ORDERS'):

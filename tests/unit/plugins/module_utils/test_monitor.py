@@ -46,6 +46,7 @@ from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import
     NetworkFailure,
     PagedList,
     answer_from,
+    install_http_backend,
     load_fixture,
     recorded,
 )
@@ -638,7 +639,6 @@ class TestPaging:
         both_waiting = threading.Barrier(2, timeout=10)
 
         class HoldingServer:
-            requests = []
 
             def answer(self, url):
                 query = dict(parse_qsl(urlsplit(url).query))
@@ -691,7 +691,6 @@ class TestClientHelpers:
         assert 'requests is not installed' in str(caught.value)
 
     def test_client_without_requests_uses_open_url(self, monkeypatch, nats_server):
-        from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import install_http_backend
         install_http_backend('open_url', nats_server, monkeypatch)
         monkeypatch.setattr(monitor, 'HAS_REQUESTS', False)
         nats_server.route('/varz', recorded(V + '/single/varz.json'))
