@@ -56,8 +56,12 @@ class Endpoint:
     """One monitoring endpoint: its path, the query parameters nats-server
     reads (server spelling), the list that pages, and whether it answers JSON."""
 
-    def __init__(self, name, path, params=(), paged_list=None, paged_when=None, item_key=None, json_body=True):
+    def __init__(self, name, path, params=(), paged_list=None, paged_when=None, single_when=None, item_key=None,
+                 json_body=True):
         self.name = name
+        # Query parameters that narrow the list to one item the server returns whatever the offset
+        # (jsz with acc), while its total still counts them all: no paging then.
+        self.single_when = single_when
         # Field that identifies an item of the paged list, to drop repeats across pages.
         self.item_key = item_key
         self.path = path
@@ -91,7 +95,8 @@ ENDPOINTS = dict((e.name, e) for e in (
     Endpoint('jsz', '/jsz',
              ('acc', 'accounts', 'streams', 'consumers', 'config', 'offset', 'limit', 'leader-only',
               'raft', 'stream-leader-only', 'direct-consumers'),
-             paged_list='account_details', paged_when=('accounts', 'streams', 'consumers'), item_key='name'),
+             paged_list='account_details', paged_when=('accounts', 'streams', 'consumers'), single_when=('acc',),
+             item_key='name'),
     Endpoint('healthz', '/healthz',
              ('js-enabled-only', 'js-server-only', 'js-meta-only', 'account', 'stream', 'consumer', 'details')),
     Endpoint('raftz', '/raftz', ('acc', 'group')),
@@ -442,6 +447,8 @@ class NatsMonitor:
         if endpoint.paged_list is None or (
                 endpoint.paged_when and not any(params.get(p) for p in endpoint.paged_when)):
             return self.get(name, params)
+        if endpoint.single_when and any(params.get(p) for p in endpoint.single_when):
+            return dict(self.get(name, params), truncated=False)
 
         start = int(params.pop('offset', None) or 0)
         # A limit given by the user keeps the server's meaning (at most that many items);
