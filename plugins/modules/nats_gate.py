@@ -100,14 +100,17 @@ options:
     type: float
     default: 1
   url:
-    description: Not used by this module; give O(urls).
+    description:
+      - Not used by this module; give O(urls). Accepted so that C(module_defaults) set for the
+        C(group/nats_tools.nats.nats) action group apply to this module too.
     type: str
+    default: null
 extends_documentation_fragment:
   - nats_tools.nats.connection
   - nats_tools.nats.connection.INFO_MODULE
   - ansible.builtin.action_common_attributes
 notes:
-  - Read-only: in check mode it runs the same checks.
+  - Read-only; in check mode it runs the same checks.
 author:
   - nats_tools.nats developers (@nats-tools)
 seealso:
@@ -223,7 +226,7 @@ def argument_spec():
         fail_on_r1=dict(type='bool', default=False),
         checks=dict(type='list', elements='str', choices=list(GATE_CHECKS)),
         wait=dict(type='bool', default=True),
-        consecutive_passes=dict(type='int', default=1),
+        consecutive_passes=dict(type='int', default=1, no_log=False),
         wait_timeout=dict(type='float', default=300),
         wait_interval=dict(type='float', default=1),
     )

@@ -235,7 +235,7 @@ class TestNetworkErrors:
         with pytest.raises(MonitorError) as caught:
             http_backend.client().varz()
         error = caught.value
-        assert type(error) is error_class
+        assert error.__class__ is error_class  # that class exactly, not a subclass
         assert words in error.reason
         assert error.url == URL + '/varz'
         assert str(error).startswith(URL + '/varz: ')

@@ -208,7 +208,9 @@ def answer_from(name):
 
 def paged_from(name, key='account_details', **kwargs):
     """A recorded answer served page by page (see PagedList.recorded), read when asked."""
-    return lambda query: PagedList.recorded(name, key, **kwargs)(query)
+    def answer(query):
+        return PagedList.recorded(name, key, **kwargs)(query)
+    return answer
 
 
 # ---------------------------------------------------------------------------
