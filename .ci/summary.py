@@ -6,7 +6,7 @@
     summary.py --check-units STAGE_DIR   fail unless the unit run executed at least one test
 
 RESULTS_DIR (build/results) holds stages.txt ("<stage> <passed|failed> <seconds>" per line,
-written by the Makefile) and one copy of ansible-test's tests/output per stage:
+written by the Makefile, stages setup sanity units integration) and one copy of ansible-test's tests/output per stage:
   sanity/junit/ansible-test-sanity-*.xml   one file per sanity test (ansible-test --junit)
   sanity/ansible-lint.status               passed | failed | skipped (Makefile)
   units/junit/python*-units.xml            pytest junit files written by ansible-test units
@@ -49,7 +49,7 @@ def junit_counts(paths):
             counts.failed_names.append('%s (unreadable junit: %s)' % (os.path.basename(path), exc))
             continue
         for case in root.iter('testcase'):
-            name = '%s::%s' % (case.get('classname', ''), case.get('name', ''))
+            name = '::'.join(part for part in (case.get('classname'), case.get('name')) if part)
             if case.find('failure') is not None or case.find('error') is not None:
                 counts.failed += 1
                 counts.failed_names.append(name)
@@ -78,7 +78,20 @@ def sanity_counts(stage_dir):
 
 
 def units_counts(stage_dir):
-    return junit_counts(sorted(glob.glob(os.path.join(stage_dir, 'junit', 'python*-units.xml')))), 'unit tests'
+    counts = Counts()
+    per_python = {}
+    for path in sorted(glob.glob(os.path.join(stage_dir, 'junit', 'python*-units.xml'))):
+        # python3.11-modules-units.xml, python3.8-module_utils-units.xml, ...
+        version = os.path.basename(path)[len('python'):].split('-', 1)[0]
+        file_counts = junit_counts([path])
+        file_counts.failed_names = ['[%s] %s' % (version, name) for name in file_counts.failed_names]
+        per_python[version] = per_python.get(version, 0) + file_counts.passed + file_counts.failed
+        counts.add(file_counts)
+    detail = 'unit tests'
+    if per_python:
+        order = sorted(per_python, key=lambda v: tuple(int(p) for p in v.split('.')))
+        detail += ' (run per Python: %s)' % ', '.join('%s: %d' % (v, per_python[v]) for v in order)
+    return counts, detail
 
 
 def integration_counts(stage_dir):
@@ -103,6 +116,8 @@ def integration_counts(stage_dir):
     return counts, detail
 
 
+MAX_LISTED = 25  # failures listed per stage
+
 STAGES = (('sanity', sanity_counts), ('units', units_counts), ('integration', integration_counts))
 
 
@@ -119,6 +134,8 @@ def summary(results_dir):
     total = Counts()
     print('')
     print('=' * 30 + ' make test summary ' + '=' * 30)
+    if 'setup' in stages:
+        print('%-12s %-8s %5ds  .venv, nats-server binaries, pip bootstrap, interpreters' % (('setup',) + stages['setup']))
     for name, func in STAGES:
         status, seconds = stages.get(name, ('not run', 0))
         counts, detail = func(os.path.join(results_dir, name))
@@ -128,8 +145,10 @@ def summary(results_dir):
             counts.failed += 1
             counts.failed_names.append('%s (stage error, see its output above)' % name)
         print('%-12s %-8s %5ds  %s: %s' % (name, status, seconds, counts.line(), detail))
-        for failed in counts.failed_names:
+        for failed in counts.failed_names[:MAX_LISTED]:
             print('    FAILED %s' % failed)
+        if len(counts.failed_names) > MAX_LISTED:
+            print('    ... and %d more (see the output above)' % (len(counts.failed_names) - MAX_LISTED))
         total.add(counts)
     print('%-12s %-8s %5ds' % ('total', 'failed' if total.failed else 'passed', sum(s for _, s in stages.values())))
     print('TOTAL: ' + total.line())
