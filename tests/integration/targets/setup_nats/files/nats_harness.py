@@ -33,7 +33,13 @@ STATE_FILE = 'pids.json'
 ENV_FILE = 'env.yml'
 LOCK_FILE = '.harness.lock'
 HOST = '127.0.0.1'
-TOPOLOGIES = ('single', 'cluster', 'tls', 'super', 'basepath')
+TOPOLOGIES = ('single', 'cluster', 'tls', 'super', 'basepath', 'supercluster')
+# supercluster: every server on its own loopback address (Linux routes all of 127.0.0.0/8 to lo),
+# all with the same port numbers, as servers on separate hosts would be.
+SUPERCLUSTER_HOSTS = (('A', (('a1', '127.0.0.11'), ('a2', '127.0.0.12'), ('a3', '127.0.0.13'))),
+                      ('B', (('b1', '127.0.0.21'), ('b2', '127.0.0.22'))))
+# JetStream only in cluster A: its meta group is a1 a2 a3, as in a plain 3-node cluster.
+SUPERCLUSTER_JETSTREAM = ('A',)
 SIGNALS = {
     'KILL': signal.SIGKILL, 'TERM': signal.SIGTERM, 'INT': signal.SIGINT,
     'QUIT': signal.SIGQUIT, 'HUP': signal.SIGHUP, 'USR1': signal.SIGUSR1,
@@ -57,6 +63,7 @@ SUPER_ACCOUNTS = '''accounts {
 }
 system_account: "SYS"
 no_auth_user: "app"'''
+SUPERCLUSTER_ACCOUNTS = SUPER_ACCOUNTS.replace('APP: {', 'APP: { jetstream: enabled,')
 JS_MAX_MEM = 256 * 1024 * 1024
 JS_MAX_FILE = 1024 * 1024 * 1024
 
@@ -153,6 +160,7 @@ def build_env(state):
         'nats_lame_duck_grace_period': state.get('lame_duck_grace_period'),
         'nats_lame_duck_duration': state.get('lame_duck_duration'),
         'nats_gateways': state.get('gateways', {}),
+        'nats_clusters': state.get('clusters', {}),
         'nats_leaf_url': None,
         # account names clients without credentials land in / the system account
         'nats_default_account': (state.get('accounts') or {}).get('default', '$G'),
@@ -405,6 +413,30 @@ class Ports:
         self.held.append(sock)  # keep bound until all are chosen so they are distinct
         return sock.getsockname()[1]
 
+    def take_shared(self, hosts):
+        """One port number free on every address of ``hosts`` (the supercluster topology)."""
+        if self.base is not None:
+            return self.take()
+        for _attempt in range(100):
+            first = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            first.bind((hosts[0], 0))
+            port = first.getsockname()[1]
+            held = [first]
+            try:
+                for host in list(hosts[1:]) + [HOST]:
+                    if host == hosts[0]:
+                        continue
+                    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                    held.append(sock)
+                    sock.bind((host, port))
+            except OSError:
+                for sock in held:
+                    sock.close()
+                continue
+            self.held.extend(held)
+            return port
+        raise HarnessError('no port number free on all of %s' % ', '.join(hosts))
+
     def release(self):
         for sock in self.held:
             sock.close()
@@ -506,9 +538,11 @@ def q(value):
     return json.dumps(str(value))
 
 
-def _server_record(workdir, name, role, version, binpath, ports, scheme='http', base_path='', client_scheme='nats'):
+def _server_record(workdir, name, role, version, binpath, ports, scheme='http', base_path='', client_scheme='nats',
+                   host=HOST):
     sdir = os.path.join(workdir, name)
     return {
+        'host': host,
         'name': name,
         'role': role,
         'version': version,
@@ -517,8 +551,8 @@ def _server_record(workdir, name, role, version, binpath, ports, scheme='http', 
         'config': os.path.join(sdir, 'nats-server.conf'),
         'log': os.path.join(sdir, 'nats-server.log'),
         'ports': ports,
-        'client_url': '%s://%s:%d' % (client_scheme, HOST, ports['client']),
-        'monitor_url': '%s://%s:%d%s' % (scheme, HOST, ports['monitor'], base_path),
+        'client_url': '%s://%s:%d' % (client_scheme, host, ports['client']),
+        'monitor_url': '%s://%s:%d%s' % (scheme, host, ports['monitor'], base_path),
         'pid': None,
         'running': False,
         'server_version': None,
@@ -527,11 +561,12 @@ def _server_record(workdir, name, role, version, binpath, ports, scheme='http', 
 
 
 def _common_conf(rec, monitor_key='http', base_path='', jetstream=True):
+    host = rec.get('host', HOST)
     lines = [
         '# written by nats_harness.py',
         'server_name: %s' % q(rec['name']),
-        'listen: %s' % q('%s:%d' % (HOST, rec['ports']['client'])),
-        '%s: %s' % (monitor_key, q('%s:%d' % (HOST, rec['ports']['monitor']))),
+        'listen: %s' % q('%s:%d' % (host, rec['ports']['client'])),
+        '%s: %s' % (monitor_key, q('%s:%d' % (host, rec['ports']['monitor']))),
         'logtime: true',
     ]
     if base_path:
@@ -615,6 +650,8 @@ def plan_topology(state, topology, version, binpath, ports):
             'A': {'server': 'a1', 'monitor_url': a['monitor_url'], 'client_url': a['client_url']},
             'B': {'server': 'b1', 'monitor_url': b['monitor_url'], 'client_url': b['client_url']},
         }
+    elif topology == 'supercluster':
+        plan_supercluster(state, version, binpath, ports, add)
     else:
         raise HarnessError('unknown topology %r (one of %s)' % (topology, ', '.join(TOPOLOGIES)))
 
@@ -625,6 +662,44 @@ def plan_topology(state, topology, version, binpath, ports):
             handle.write('\n'.join(confs[name]) + '\n')
     state['servers'] = servers
     state['order'] = order
+
+
+def plan_supercluster(state, version, binpath, ports, add):
+    """Cluster A (a1 a2 a3, JetStream) and cluster B (b1 b2, no JetStream) linked by gateways, every
+    server on its own loopback address with the same port numbers."""
+    workdir = state['workdir']
+    hosts = [host for _cluster, members in SUPERCLUSTER_HOSTS for _name, host in members]
+    shared = dict((kind, ports.take_shared(hosts)) for kind in ('client', 'monitor', 'cluster', 'gateway'))
+    state['jetstream'] = True
+    state['accounts'] = {'system': 'SYS', 'default': 'APP'}
+    state['clusters'] = {}
+    state['gateways'] = {}
+    recs = {}
+    for cluster, members in SUPERCLUSTER_HOSTS:
+        state['clusters'][cluster] = [name for name, _host in members]
+        for name, host in members:
+            rec = _server_record(workdir, name, 'supercluster', version, binpath, dict(shared), host=host)
+            rec['cluster_name'] = rec['gateway_name'] = cluster
+            recs[name] = rec
+        first = recs[members[0][0]]
+        state['gateways'][cluster] = {'server': first['name'], 'monitor_url': first['monitor_url'],
+                                      'client_url': first['client_url']}
+    for cluster, members in SUPERCLUSTER_HOSTS:
+        routes = ', '.join(q('nats-route://%s:%d' % (host, shared['cluster'])) for _name, host in members)
+        remotes = ', '.join('{name: %s, urls: [%s]}' % (
+            q(other), ', '.join(q('nats://%s:%d' % (host, shared['gateway'])) for _name, host in others))
+            for other, others in SUPERCLUSTER_HOSTS if other != cluster)
+        for name, host in members:
+            rec = recs[name]
+            jetstream = cluster in SUPERCLUSTER_JETSTREAM
+            lines = _common_conf(rec, jetstream=jetstream) + [SUPERCLUSTER_ACCOUNTS if jetstream else SUPER_ACCOUNTS]
+            lines.append('cluster {\n  name: %s\n  listen: %s\n  routes: [%s]\n}' % (
+                q(cluster), q('%s:%d' % (host, shared['cluster'])), routes))
+            lines.append('gateway {\n  name: %s\n  listen: %s\n  gateways: [%s]\n}' % (
+                q(cluster), q('%s:%d' % (host, shared['gateway'])), remotes))
+            lines.append('lame_duck_grace_period: %s' % q(LAME_DUCK_GRACE))
+            lines.append('lame_duck_duration: %s' % q(LAME_DUCK_DURATION))
+            add(rec, lines)
 
 
 # --------------------------------------------------------------------------- launching and waiting
@@ -742,6 +817,31 @@ class Waiter:
             return (not bad, 'gateway links not up: %s' % ', '.join(bad))
         self.until('gateway connections', names, probe)
 
+    def supercluster(self, clusters):
+        """Every server routed to the rest of its cluster and with an outbound gateway to the other
+        cluster, and every cluster with an inbound gateway from the other."""
+        names = [name for members in clusters.values() for name in members]
+
+        def probe():
+            bad = []
+            for cluster, members in clusters.items():
+                others = [c for c in clusters if c != cluster]
+                inbound = set()
+                for name in members:
+                    routes = self.get(name, '/routez') or {}
+                    peers = set(r.get('remote_name') for r in routes.get('routes') or [])
+                    if not set(members) - {name} <= peers:
+                        bad.append('%s routes to %s' % (name, sorted(set(members) - {name} - peers)))
+                    gateways = self.get(name, '/gatewayz') or {}
+                    missing = [o for o in others if o not in (gateways.get('outbound_gateways') or {})]
+                    if missing:
+                        bad.append('%s outbound gateway to %s' % (name, missing))
+                    inbound.update(gateways.get('inbound_gateways') or {})
+                if not set(others) <= inbound:
+                    bad.append('cluster %s inbound gateway from %s' % (cluster, sorted(set(others) - inbound)))
+            return (not bad, 'links not up: %s' % '; '.join(bad))
+        self.until('routes and gateway connections', names, probe)
+
     def leafs(self, names):
         def probe():
             bad = [n for n in names if ((self.get(n, '/leafz') or {}).get('leafnodes') or 0) < 1]
@@ -821,6 +921,10 @@ def wait_topology(state, procs, timeout, messages):
     elif topology == 'super':
         waiter.gateways([('a1', 'B'), ('b1', 'A')])
         waiter.leafs(['a1', 'leaf1'])
+    elif topology == 'supercluster':
+        waiter.supercluster(state['clusters'])
+        leader = waiter.meta_leader([n for c in SUPERCLUSTER_JETSTREAM for n in state['clusters'][c]])
+        log('JetStream meta leader: %s' % leader)
     waiter.healthz(names)
 
 
