@@ -64,6 +64,53 @@ notes:
   - Proxy settings from the environment are not used; the monitoring URL is contacted directly.
 '''
 
+    # The same connection options for the inventory plugin (it takes seed URLs in its own option).
+    INVENTORY = r'''
+options:
+  timeout:
+    description:
+      - Seconds to wait for each HTTP request.
+    type: float
+    default: 10
+  validate_certs:
+    description:
+      - Verify the servers' TLS certificates on https monitoring URLs.
+      - Set to V(false) only for servers with self-signed certificates you trust.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of the CA(s) that signed the monitoring ports' certificates.
+    type: path
+  client_cert:
+    description:
+      - PEM client certificate, for monitoring ports (or proxies) that require one.
+      - May hold the private key too; otherwise set O(client_key).
+    type: path
+  client_key:
+    description:
+      - PEM private key of O(client_cert).
+    type: path
+  url_username:
+    description:
+      - User name for HTTP basic authentication, for monitoring ports behind an authenticating proxy.
+      - nats-server itself does not authenticate monitoring requests.
+    type: str
+  url_password:
+    description:
+      - Password for HTTP basic authentication. Never displayed, logged or cached.
+    type: str
+  headers:
+    description:
+      - Extra HTTP headers sent with every request.
+    type: dict
+    default: {}
+notes:
+  - The HTTP client is a pooled C(requests) session when the Python library C(requests) is
+    installed on the controller, otherwise Ansible's own C(open_url). Both behave alike.
+  - Proxy settings from the environment are not used; the monitoring URLs are contacted directly.
+'''
+
     # For modules that only read: full check mode, no diff, part of the nats action group.
     INFO_MODULE = r'''
 attributes:
