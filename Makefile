@@ -1,10 +1,10 @@
 # Test and build entry points for the nats_tools.nats collection. See DEVELOPERS.md.
 #
-#   make test          sanity + units + integration, then one summary (what .ci/run calls)
+#   make test          setup, sanity, units, integration, then one summary (what .ci/run calls)
 #   make sanity        ansible-test sanity (+ compile/import on other Pythons found) + ansible-lint
-#   make units         ansible-test units
+#   make units         ansible-test units on 3.11 and on every other Python 3.8-3.13 found
 #   make integration   ansible-test integration (real nats-server processes on 127.0.0.1)
-#   make venv | servers | get-pip | tree | build | clean
+#   make lint | venv | servers | get-pip | pythons | pyvenvs | tree | build | clean | distclean
 #
 # ansible-test needs the collection at .../ansible_collections/nats_tools/nats, so every test
 # stage first copies the checkout (work tree, uncommitted files included) to $(COLL).
@@ -66,7 +66,7 @@ INTEGRATION_ARGS ?=
 .PHONY: test sanity units integration venv servers get-pip tree pythons pyvenvs lint build clean distclean help
 
 help:
-	@sed -n '2,9p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,7p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------------------- tooling
 
@@ -263,7 +263,7 @@ build: $(VENV_STAMP)
 
 clean:
 	rm -rf $(BUILD) $(ROOT)/tests/output
-	find $(ROOT) -name __pycache__ -type d -not -path '$(VENV)/*' -prune -exec rm -rf {} +
+	find $(ROOT) \( -path $(VENV) -o -path $(CACHE) -o -path $(ROOT)/.git \) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Also drops the venv and the nats-server downloads.
 distclean: clean
