@@ -212,13 +212,14 @@ ansible_facts:
           type: dict
           returned: when an endpoint other than varz failed
   sample:
+    # nats-server 2.15.1, server a1 of cluster A (3 servers, JetStream), gateway to cluster B
     nats:
       available: true
-      monitor_url: http://127.0.0.11:8222
+      monitor_url: http://127.0.0.11:37987
       server_name: a1
-      server_id: NBJ3AN7FS2B7ZDHFHIQ6SMQKCU3QLGRRIBQW3NVTSAVRWTL7S4DFSRNM
+      server_id: NDN35NLVV6LG5VIXDFAQXJET5QCNVBYAZ44YMYZR75IWZWG54ZJQASFZ
       version: 2.15.1
-      go: go1.25.8
+      go: go1.27.2
       cluster: A
       gateway: A
       connections: 0
@@ -229,8 +230,8 @@ ansible_facts:
       healthy: true
       jetstream:
         enabled: true
-        meta_leader: a1
-        is_meta_leader: true
+        meta_leader: a2
+        is_meta_leader: false
         streams: 0
         consumers: 0
         messages: 0
