@@ -108,12 +108,12 @@ from ansible.utils.display import Display
 
 from ansible_collections.nats_tools.nats.plugins.module_utils.common import check_connection_params, transport_options
 from ansible_collections.nats_tools.nats.plugins.module_utils.discovery import (
+    DEFAULT_MAX_WORKERS,
     Discovery,
     display_url,
     inventory_hosts,
 )
 from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import (
-    DEFAULT_MAX_WORKERS,
     NatsMonitor,
     make_transport,
     validate_url,
@@ -185,7 +185,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 discover_routes=self.get_option('discover_routes'),
                 discover_gateways=self.get_option('discover_gateways'),
                 monitor_port=self.get_option('monitor_port'),
-                monitor_scheme=self.get_option('monitor_scheme'))
+                monitor_scheme=self.get_option('monitor_scheme'),
+                max_workers=DEFAULT_MAX_WORKERS)
             result = discovery.run()
         finally:
             transport.close()
