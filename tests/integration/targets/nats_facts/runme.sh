@@ -3,9 +3,9 @@
 # gateways; harness topology supercluster), with a static inventory of its servers plus nats-gone,
 # a host without a server:
 # - 2.10.26: gather_module.yml, nats_facts as a facts module set by facts_modules in an ansible.cfg,
-#   the URL from module_defaults of the module, facts modules run one after the other;
+#   the URL from module_defaults of the module;
 # - 2.15.1: gather_group.yml, set by ANSIBLE_FACTS_MODULES, the URL from module_defaults of the
-#   action group, facts modules at once (the default); then module.yml, nats_facts as a task
+#   action group; then module.yml, nats_facts as a task
 #   (subsets, check mode, an endpoint not served, no server, NATS_MONITOR_URL, module_defaults).
 set -eux
 source ../setup_nats/files/runme_lib.sh
