@@ -551,10 +551,11 @@ def inventory_hosts(result):
     entries = []
     for server in result.servers:
         host = url_host(server.url)
+        url = display_url(server.url)  # a seed may carry user:password; host variables never do
         hostvars = dict(
             ansible_host=host,
-            nats_monitor_url=server.url,
-            nats_rolling_upgrade_monitor_url=server.url,
+            nats_monitor_url=url,
+            nats_rolling_upgrade_monitor_url=url,
             nats_server_name=server.name,
             nats_server_id=server.id,
             nats_version=server.version,

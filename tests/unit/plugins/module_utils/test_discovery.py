@@ -434,3 +434,12 @@ def test_inventory_hosts_same_name_twice():
     assert [e['name'] for e in entries] == ['nats', 'nats_IDBBBBBB']
     assert 'two servers are named nats' in warnings[0]
     assert entries[0]['groups'] == ['nats']
+
+
+def test_inventory_hosts_without_credentials_of_a_seed():
+    result = discovery.DiscoveryResult()
+    result.servers.append(discovery.Server('http://ops:s3cret@10.0.0.1:8222', dict(varz=dict(
+        server_id='ID1', server_name='n1', version='2.10.26')), {}, 'seed'))
+    entries, _warnings = inventory_hosts(result)
+    assert entries[0]['vars']['nats_monitor_url'] == 'http://10.0.0.1:8222'
+    assert 's3cret' not in repr(entries)
