@@ -180,6 +180,16 @@ async def stored_ids(client_urls):
 # The rollout
 # ---------------------------------------------------------------------------
 
+def make_bad_release(workdir):
+    """A "nats-server" that exits at start (the bad-release fault); returns its path."""
+    bad = os.path.join(workdir, 'bad-release', 'nats-server')
+    os.makedirs(os.path.dirname(bad), exist_ok=True)
+    with open(bad, 'w') as handle:
+        handle.write('#!/bin/sh\necho "nats-server: bad release, exiting" >&2\nexit 1\n')
+    os.chmod(bad, 0o755)
+    return bad
+
+
 def write_inventory(path, env, workdir, extra):
     hosts = {}
     for name in env['nats_server_names']:
@@ -194,7 +204,9 @@ def write_inventory(path, env, workdir, extra):
                   handle, indent=2)
 
 
-def run_rollout(workdir, version, args, fault_vars):
+def run_rollout(workdir, version, args, fault_vars, playbook='nats_tools.nats.rolling_upgrade', extra_vars=None):
+    """One ansible-playbook run of the rollout (``playbook``: the collection's, or another one taking the
+    same inventory and variables, e.g. bench/playbooks/naive_rollout.yml; ``extra_vars`` are added)."""
     inventory = os.path.join(workdir, 'inventory.json')
     report = os.path.join(workdir, 'report-%s.json' % version)
     write_inventory(inventory, json.load(open(os.path.join(workdir, 'env.yml'))), workdir, fault_vars)
@@ -208,10 +220,11 @@ def run_rollout(workdir, version, args, fault_vars):
         nats_rolling_upgrade_stop_timeout=60,
         nats_rolling_upgrade_report_file=report,
     )
+    extra.update(extra_vars or {})
     extra_file = os.path.join(workdir, 'extra-%s.json' % version)
     with open(extra_file, 'w') as handle:
         json.dump(extra, handle)
-    cmd = ['ansible-playbook', '-i', inventory, 'nats_tools.nats.rolling_upgrade', '-e', '@' + extra_file]
+    cmd = ['ansible-playbook', '-i', inventory, playbook, '-e', '@' + extra_file]
     log('rolling upgrade to %s: %s' % (version, ' '.join(cmd)))
     started = time.monotonic()
     playbook_log = os.path.join(workdir, 'playbook-%s.log' % version)
@@ -316,12 +329,7 @@ def main():
         if args.fault == 'kill-other':
             fault_vars['nats_demo_install_tasks'] = os.path.join(HERE, 'fault_kill_other_install.yml')
         if args.fault == 'bad-release':
-            bad = os.path.join(workdir, 'bad-release', 'nats-server')
-            os.makedirs(os.path.dirname(bad))
-            with open(bad, 'w') as handle:
-                handle.write('#!/bin/sh\necho "nats-server: bad release, exiting" >&2\nexit 1\n')
-            os.chmod(bad, 0o755)
-            fault_vars['nats_demo_server_bin'] = bad
+            fault_vars['nats_demo_server_bin'] = make_bad_release(workdir)
 
         for version in to_versions:
             rollouts.append(run_rollout(workdir, version, args, fault_vars))
