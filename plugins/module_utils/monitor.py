@@ -57,8 +57,12 @@ class Endpoint:
     reads (server spelling), the list that pages, and whether it answers JSON."""
 
     def __init__(self, name, path, params=(), paged_list=None, paged_when=None, single_when=None, item_key=None,
-                 json_body=True):
+                 count_field=None, stable_order=True, json_body=True):
         self.name = name
+        # False when the server lists items in a different order on every request (/subsz): offset
+        # pages would overlap and miss items, so the list is read in one request sized by count_field.
+        self.stable_order = stable_order
+        self.count_field = count_field
         # Query parameters that narrow the list to one item the server returns whatever the offset
         # (jsz with acc), while its total still counts them all: no paging then.
         self.single_when = single_when
@@ -89,7 +93,8 @@ ENDPOINTS = dict((e.name, e) for e in (
     Endpoint('gatewayz', '/gatewayz', ('subs', 'accs', 'gw_name', 'acc_name')),
     Endpoint('leafz', '/leafz', ('subs', 'acc')),
     Endpoint('subsz', '/subsz', ('subs', 'offset', 'limit', 'test', 'acc'),
-             paged_list='subscriptions_list', paged_when=('subs',)),
+             paged_list='subscriptions_list', paged_when=('subs',), item_key=('account', 'cid', 'sid'),
+             count_field='num_subscriptions', stable_order=False),
     Endpoint('accountz', '/accountz', ('acc',)),
     Endpoint('accstatz', '/accstatz', ('unused',)),
     Endpoint('jsz', '/jsz',
@@ -459,6 +464,8 @@ class NatsMonitor:
         first_size = min(page_size, max_items) if max_items else page_size
         first = self.get(name, dict(params, offset=start or None, limit=first_size))
         items = list(first.get(endpoint.paged_list) or [])
+        if not endpoint.stable_order:
+            return self._read_unordered(endpoint, params, first, start, first_size, max_items)
         total = _trusted_total(first, endpoint, start, len(items), first_size)
         goal = None if total is None else max(total - start, 0)
         if max_items:
@@ -493,6 +500,32 @@ class NatsMonitor:
         merged['offset'] = start
         merged['limit'] = len(items)
         merged['truncated'] = (start + len(items) < total) if total is not None else more_unread
+        return merged
+
+    def _read_unordered(self, endpoint, params, first, start, asked, max_items):
+        """A list whose order changes between requests: one request large enough for all of it."""
+        page = first
+        items = list(page.get(endpoint.paged_list) or [])
+        for _retry in range(4):
+            if len(items) < asked or (max_items and len(items) >= max_items):
+                break  # a short page is the whole list; or the cap is reached
+            counted = max(_int(page.get(endpoint.count_field)), _int(page.get('total')))
+            # Room for items added meanwhile; doubled again if even that comes back full.
+            asked = max(counted - start + counted // 10 + 100, asked * 2)
+            if max_items:
+                asked = min(asked, max_items)
+            page = self.get(endpoint.name, dict(params, offset=start or None, limit=asked))
+            items = list(page.get(endpoint.paged_list) or [])
+        items = _unique(items, endpoint.item_key)
+        truncated = bool(max_items) and len(items) >= max_items and \
+            max(_int(page.get(endpoint.count_field)), _int(page.get('total'))) > start + len(items)
+        merged = dict(page)
+        merged[endpoint.paged_list] = items[:max_items] if max_items else items
+        merged['offset'] = start
+        merged['limit'] = len(merged[endpoint.paged_list])
+        if not truncated:
+            merged['total'] = start + len(items)  # 2.10 reports the page's length as total
+        merged['truncated'] = truncated
         return merged
 
     # -- one method per endpoint --------------------------------------------
@@ -590,15 +623,22 @@ def _trusted_total(document, endpoint, start, got, asked):
     return total
 
 
+def _int(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
 def _unique(items, key):
-    """Items in order without repeats of ``key``: 2.10.26 sorts /jsz accounts
-    only from the second page on, so pages may overlap."""
+    """Items in order without repeats of ``key`` (a field or a tuple of fields): 2.10.26 sorts
+    /jsz accounts only from the second page on, so pages may overlap."""
     if not key:
         return items
+    fields = key if isinstance(key, tuple) else (key,)
     seen = set()
     result = []
     for item in items:
-        ident = item.get(key) if isinstance(item, dict) else None
+        ident = tuple(item.get(f) for f in fields) if isinstance(item, dict) else None
+        if ident is not None and all(part is None for part in ident):
+            ident = None
         if ident is not None:
             if ident in seen:
                 continue

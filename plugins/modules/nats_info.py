@@ -17,8 +17,9 @@ description:
     C(/leafz), C(/subsz), C(/accountz), C(/accstatz), C(/jsz), C(/healthz), C(/raftz),
     C(/ipqueuesz), C(/stacksz), C(/debug/vars)) in one task, all at once.
   - Paged lists (connections, subscriptions, JetStream accounts) are read to the end, up to O(max_items).
-  - An endpoint this server version does not serve (for example C(/raftz) before 2.12) is reported
-    in RV(unavailable) with a warning; the task does not fail for it.
+  - A debug endpoint this server does not serve (C(/raftz) on a server without Raft groups, C(/debug/vars)
+    before 2.11) is reported in RV(unavailable) with a warning; the task does not fail for it. A 404 on any
+    other endpoint means a wrong URL or base path and fails the task.
 options:
   gather_subset:
     description:
@@ -214,7 +215,7 @@ options:
         description: List every problem.
         type: bool
   raftz:
-    description: Query options for C(/raftz) (nats-server 2.12 and later).
+    description: Query options for C(/raftz) (servers with Raft groups, nats-server 2.10.17 and later).
     type: dict
     default: {}
     suboptions:
@@ -291,7 +292,7 @@ gathered:
   elements: str
   sample: [varz, healthz, routez, gatewayz, leafz, jsz]
 unavailable:
-  description: Endpoints this server does not serve (HTTP 404), with the reason.
+  description: Debug endpoints this server does not serve (HTTP 404), with the reason.
   returned: always
   type: dict
   sample:
@@ -402,6 +403,7 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.common import (
 )
 from ansible_collections.nats_tools.nats.plugins.module_utils.health import HEALTHZ_META_ONLY_SINCE, version_at_least
 from ansible_collections.nats_tools.nats.plugins.module_utils.info import (
+    DEBUG_SUBSET,
     PAGED,
     resolve_gather_subset,
     server_identity,
@@ -504,7 +506,9 @@ def main():
 
     result = dict(changed=False, gathered=[], unavailable={})
     for name, (data, error) in zip(subset, outcomes):
-        if isinstance(error, EndpointNotServed):
+        # Every version this collection supports serves the core endpoints: a 404 there means a
+        # wrong URL or base path. Only the debug endpoints may be missing from a server.
+        if isinstance(error, EndpointNotServed) and name in DEBUG_SUBSET:
             result['unavailable'][name] = str(error)
             module.warn('%s is not served by this server: %s' % (name, error))
             continue

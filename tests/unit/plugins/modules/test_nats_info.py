@@ -194,11 +194,21 @@ class TestPaging:
         assert len(result['connz']['connections']) == 100
         assert result['connz']['truncated'] is True
 
-    def test_subsz_listed_and_paged(self, module_server):
-        subs = [{'subject': 's.%d' % n} for n in range(30)]
-        module_server.route('/subsz', PagedList('subscriptions_list', subs, cap=10))
+    def test_subsz_listed_in_one_request(self, module_server):
+        subs = [{'subject': 's.%d' % n, 'sid': str(n), 'cid': 1} for n in range(30)]
+        module_server.route('/subsz', PagedList('subscriptions_list', subs))
         result = run(dict(gather_subset=['subsz'], subsz=dict(subs=True))).result
         assert result['subsz']['subscriptions_list'] == subs
+        assert result['subsz']['truncated'] is False
+        assert len(module_server.queries('/subsz')) == 1
+
+    def test_subsz_repeats_dropped(self, module_server):
+        # The same subscription twice in one answer (the list is built while it changes) is kept once.
+        subs = [{'subject': 's.%d' % n, 'sid': str(n), 'cid': 1, 'account': 'A'} for n in range(5)]
+        module_server.route('/subsz', PagedList('subscriptions_list', subs + subs[:2]))
+        result = run(dict(gather_subset=['subsz'], subsz=dict(subs=True))).result
+        assert result['subsz']['subscriptions_list'] == subs
+        assert result['subsz']['total'] == 5
 
 
 class TestFailures:
