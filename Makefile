@@ -2,7 +2,7 @@
 #
 #   make test          setup, sanity, units, integration, then one summary (what .ci/run calls)
 #   make sanity        ansible-test sanity (+ compile/import on other Pythons found) + ansible-lint
-#   make units         ansible-test units on 3.11 and on every other Python 3.8-3.13 found
+#   make units         ansible-test units on 3.11, then on 3.8 and 3.13 (UNITS_PYTHONS) if found
 #   make integration   ansible-test integration (real nats-server processes on 127.0.0.1)
 #   make lint | venv | servers | get-pip | pythons | pyvenvs | tree | build | clean | distclean
 #
@@ -64,6 +64,7 @@ TEST_HOME := $(CACHE)/home
 ANSIBLE_TEST := HOME=$(TEST_HOME) ansible-test
 
 # Extra arguments, e.g. make units UNITS_ARGS='-v tests/unit/plugins/module_utils/test_monitor.py'
+# (not --python: the stages choose the Pythons, see TEST_PYTHON, EXTRA_PYTHONS, UNITS_PYTHONS)
 SANITY_ARGS ?=
 UNITS_ARGS ?=
 INTEGRATION_ARGS ?=
@@ -239,7 +240,7 @@ integration: $(VENV_STAMP) servers tree
 	{ echo "# written by the Makefile (integration); not in git"; \
 	  echo "nats_server_root: '$(NATS_SERVER_ROOT)'"; \
 	  echo "nats_server_versions:"; for v in $(NATS_SERVER_VERSIONS); do echo "  - '$$v'"; done; } > tests/integration/integration_config.yml; \
-	$(ANSIBLE_TEST) integration --local --python $(TEST_PYTHON) --list-targets $(INTEGRATION_ARGS) 2>/dev/null > tests/output/integration-targets.txt || true; \
+	$(ANSIBLE_TEST) integration --local --python $(TEST_PYTHON) --list-targets $(INTEGRATION_ARGS) > tests/output/integration-targets.txt || true; \
 	if [ ! -s tests/output/integration-targets.txt ]; then \
 		echo "integration: FAILED: $$candidates target(s) under tests/integration/targets, but ansible-test selects none (check their aliases)"; \
 		$(call save_results,integration); exit 1; fi; \
