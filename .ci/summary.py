@@ -6,7 +6,8 @@
     summary.py --check-units STAGE_DIR   fail unless the unit run executed at least one test
 
 RESULTS_DIR (build/results) holds stages.txt ("<stage> <passed|failed> <seconds>" per line,
-written by the Makefile, stages setup sanity units integration) and one copy of ansible-test's tests/output per stage:
+written by the Makefile; stages setup, sanity, units, integration) and one copy of
+ansible-test's tests/output per stage:
   sanity/junit/ansible-test-sanity-*.xml   one file per sanity test (ansible-test --junit)
   sanity/ansible-lint.status               passed | failed | skipped (Makefile)
   units/junit/python*-units.xml            pytest junit files written by ansible-test units
