@@ -6,6 +6,7 @@
 #   make integration   ansible-test integration (real nats-server processes on 127.0.0.1)
 #   make demo          rolling upgrade 2.10.26 -> 2.11.11 of a local 3-node cluster under publish load,
 #                      with the collection built and installed from this tree
+#   make bench         the benchmarks (bench/run.py): one table, bench/results.json; BENCH_ARGS=--quick
 #   make lint | venv | servers | get-pip | pythons | pyvenvs | tree | build | clean | distclean
 #
 # ansible-test needs the collection at .../ansible_collections/nats_tools/nats, so every test
@@ -74,10 +75,10 @@ SANITY_ARGS ?=
 UNITS_ARGS ?=
 INTEGRATION_ARGS ?=
 
-.PHONY: test sanity units integration demo venv servers get-pip tree pythons pyvenvs lint build clean distclean help
+.PHONY: test sanity units integration demo bench venv servers get-pip tree pythons pyvenvs lint build clean distclean help
 
 help:
-	@sed -n '3,9p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,10p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------------------- tooling
 
@@ -274,6 +275,14 @@ test:
 build: $(VENV_STAMP)
 	@mkdir -p $(BUILD)
 	cd $(ROOT) && ansible-galaxy collection build --force --output-path $(BUILD)
+
+# ---------------------------------------------------------------------------- benchmarks
+
+# Measurements of issue 4 against real servers (docs/performance.md). About 20 minutes;
+# BENCH_ARGS='--quick' for a smoke run, '--only 2' for one measurement.
+BENCH_ARGS ?=
+bench: $(VENV_STAMP) servers
+	$(VPY) $(ROOT)/bench/run.py $(BENCH_ARGS)
 
 # ---------------------------------------------------------------------------- demo
 
