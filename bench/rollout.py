@@ -244,11 +244,14 @@ def rows(result):
         walls = values('gated', 'wall_s')
         floors = values('gated', 'floor_sum_s')
         over = values('gated', 'overhead_per_server_s')
+        profile = split_tasks([r.get('tasks') for r in runs['gated'] if 'error' not in r])
         table.append(dict(
             id='4a', what='gated rollout (role): wall / sum of floors', stat=benchlib.summary(values('gated', 'ratio')),
-            unit='x', absolute='wall %s s, floors %s s, overhead/server %s s' % (
+            unit='x', absolute='wall %s s, floors %s s, overhead/server %s s; playbook time in nats_gate tasks %s s, '
+                               'stop/install/start commands %s s, %s other tasks %s s, start-up %s s' % (
                 benchlib.summary(walls, 1)['median'], benchlib.summary(floors, 1)['median'],
-                benchlib.summary(over, 2)['median']),
+                benchlib.summary(over, 2)['median'], profile['gate'], profile['command'], profile['other_count'],
+                profile['other'], profile['startup']),
             target='wall <= floors + 3 s/server',
             met=bool(over) and all(v is not None for v in over) and benchlib.summary(over)['median'] <= 3.0,
             errors=errors('gated')))
@@ -278,8 +281,10 @@ def rows(result):
         is_gated = key == 'gated_bad'
         met = None
         if is_gated:
-            met = bool(touched) and all(t == 1 for t in touched) and all(kept) and all(m <= 1 for m in max_down) \
-                and max(values(key, 'lost') or [1]) == 0
+            # Available: the two other servers kept running and the cluster never had two servers unhealthy
+            # for more than a blip (a leader election can turn a healthy server's /healthz 503 for ~0.1 s).
+            met = bool(touched) and all(t == 1 for t in touched) and all(kept) \
+                and max(values(key, 'two_down_s') or [99]) < 1.0 and max(values(key, 'lost') or [1]) == 0
         table.append(dict(
             id={'gated_bad': '4e', 'naive_uri_bad': '4f', 'naive_pause_bad': '4g'}[key],
             what='%s: publish-error window' % label, stat=benchlib.summary(values(key, 'publish_error_window_s'), 2),
@@ -290,6 +295,25 @@ def rows(result):
                                    benchlib.summary(values(key, 'publish_errors'), 0)['median']),
             target='stops at server 1, cluster available, 0 lost' if is_gated else None, met=met, errors=errors(key)))
     return table
+
+
+def split_tasks(profiles):
+    """Medians over runs of the playbook time held by nats_gate tasks, command tasks (the stop, install
+    and start steps) and all other tasks (set_fact, include_tasks, debug, copy ...)."""
+    parts = dict(gate=[], command=[], other=[], other_count=[], startup=[])
+    for profile in profiles:
+        if not profile:
+            continue
+        actions = profile['by_action']
+        gate = sum(v[1] for k, v in actions.items() if k.endswith('nats_gate'))
+        command = sum(v[1] for k, v in actions.items() if k.endswith('.command'))
+        parts['gate'].append(gate)
+        parts['command'].append(command)
+        parts['other'].append(sum(v[1] for v in actions.values()) - gate - command)
+        parts['other_count'].append(sum(v[0] for k, v in actions.items()
+                                        if not k.endswith('nats_gate') and not k.endswith('.command')))
+        parts['startup'].append(profile['startup_s'])
+    return dict((k, benchlib.summary(v, 1)['median']) for k, v in parts.items())
 
 
 def _minmax(values):

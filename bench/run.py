@@ -145,9 +145,9 @@ def table_text(rows):
     for row in rows:
         details = row.get('absolute') or ''
         if row.get('errors'):
-            details += ' ERRORS: %s' % '; '.join(e[:200] for e in row['errors'])
+            details += ' ERRORS: %s' % '; '.join((e.strip().splitlines() or [''])[-1][:200] for e in row['errors'])
         lines.append('| %s | %s | %s | %s | %s | %s |' % (
-            row['id'], row['what'], format_stat(row), details.replace('|', '/'), row.get('target') or '-',
+            row['id'], row['what'], format_stat(row), details.replace('|', '/').replace('\n', ' '), row.get('target') or '-',
             verdict(row)))
     return '\n'.join(lines)
 

@@ -258,16 +258,16 @@ def rows(result, options):
         table.append(dict(id='2g', what='nats-tools NATSMonitor: not run', stat=benchlib.summary([]), unit='',
                           absolute=natstools.get('error') or 'no result', target=None, met=None))
     else:
-        for label, total, what in (('connz()', result['connections'], 'connections'),
-                                   ('jsz()', result['streams'], 'stream details'),
-                                   ('jsz(streams=True)', result['streams'], 'stream details')):
+        for row_id, label, total, what in (('2g', 'connz()', result['connections'], 'connections'),
+                                           ('2h', 'jsz()', result['streams'], 'stream details'),
+                                           ('2i', 'jsz(streams=True)', result['streams'], 'stream details')):
             call = natstools['calls'].get(label) or {}
             if 'error' in call:
-                table.append(dict(id='2g', what='nats-tools %s %s: failed' % (natstools.get('version'), label),
+                table.append(dict(id=row_id, what='nats-tools %s %s: failed' % (natstools.get('version'), label),
                                   stat=benchlib.summary([]), unit='', absolute=call['error'][:200], target=None, met=None))
                 continue
             table.append(dict(
-                id='2g', what='nats-tools %s NATSMonitor.%s: %s returned (of %d)' % (
+                id=row_id, what='nats-tools %s NATSMonitor.%s: %s returned (of %d)' % (
                     natstools.get('version', ''), label, what, total),
                 stat=benchlib.summary(call.get('items') or [], 0), unit='items',
                 absolute='%s s per call; peak RSS %.0f MiB' % (
