@@ -10,6 +10,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from functools import partial
+
 from ansible_collections.nats_tools.nats.plugins.module_utils.health import GateSnapshot, healthz_params
 from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import run_concurrently
 
@@ -42,12 +44,12 @@ class ClusterReader:
             slots.append((monitor, 'varz', None))
             if version is not None:
                 query = self.healthz_query(version)
-                calls.append(_bind_healthz(monitor, query))
+                calls.append(partial(monitor.healthz, **query))
                 slots.append((monitor, 'healthz', version))
             calls.append(monitor.routez)
             slots.append((monitor, 'routez', None))
             if with_jetstream:
-                calls.append(_bind_jsz(monitor))
+                calls.append(partial(monitor.jsz, max_items=0, **GATE_JSZ_QUERY))
                 slots.append((monitor, 'jsz', None))
         outcomes = run_concurrently(calls, self.max_workers)
 
@@ -69,7 +71,7 @@ class ClusterReader:
             if 'healthz' not in got or got.get('healthz_version') != version:
                 again.append((monitor, self.healthz_query(version)))
         for (monitor, _query), outcome in zip(again, run_concurrently(
-                [_bind_healthz(m, q) for m, q in again], self.max_workers)):
+                [partial(m.healthz, **q) for m, q in again], self.max_workers)):
             answers[monitor.url]['healthz'] = outcome
 
         return [self._snapshot(monitor, answers[monitor.url]) for monitor in self.monitors]
@@ -89,11 +91,3 @@ class ClusterReader:
             routez=routez, routez_error=routez_error.reason if routez_error else None,
             jsz=jsz, jsz_error=jsz_error.reason if jsz_error else None,
             expected_name=self.expected.get(monitor.url))
-
-
-def _bind_healthz(monitor, query):
-    return lambda: monitor.healthz(**query)
-
-
-def _bind_jsz(monitor):
-    return lambda: monitor.jsz(max_items=0, **GATE_JSZ_QUERY)

@@ -375,7 +375,7 @@ def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_s
     if 'routes' in wanted:
         _check_routes(report, snapshots, expect_servers)
     if 'meta' in wanted:
-        _check_meta(report, reachable, by_name, expect_servers, max_lag, max_peer_seen)
+        _check_meta(report, reachable, by_name, meta_leader, expect_servers, max_lag, max_peer_seen)
     groups = _leader_views(reachable) if wanted & {'streams', 'consumers', 'quorum'} else {}
     if 'streams' in wanted:
         _check_groups(report, 'streams', [g for g in groups.values() if g['consumer'] is None],
@@ -386,7 +386,7 @@ def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_s
     if 'version' in wanted:
         _check_version(report, snapshots, expect_version, version_servers)
     if 'quorum' in wanted:
-        _check_quorum(report, draining, reachable, by_name, groups, max_lag, max_peer_seen, fail_on_r1)
+        _check_quorum(report, draining, reachable, by_name, meta_leader, groups, max_lag, max_peer_seen, fail_on_r1)
 
     servers = [dict(url=s.url, name=s.name, version=s.version,
                     healthz=((s.healthz or {}).get('status') or ('unreachable' if not s.reachable else None)),
@@ -469,7 +469,7 @@ def _agreed_meta_leader(reachable):
     return leaders.pop() if len(leaders) == 1 and None not in leaders else None
 
 
-def _check_meta(report, reachable, by_name, expect_servers, max_lag, max_peer_seen):
+def _check_meta(report, reachable, by_name, leader, expect_servers, max_lag, max_peer_seen):
     js = [s for s in reachable if s.jetstream or s.jsz_error]
     errors = [s for s in js if s.jsz_error]
     for s in errors:
@@ -484,7 +484,6 @@ def _check_meta(report, reachable, by_name, expect_servers, max_lag, max_peer_se
             report.add('meta', None, True, 'standalone JetStream server')
         return
     said = dict((s.label, s.meta.get('leader') or None) for s in views)
-    leader = _agreed_meta_leader(views)
     if leader is None:
         report.add('meta', None, False, 'no meta leader agreed: %s' % ', '.join(
             '%s says %s' % (k, v or 'none') for k, v in sorted(said.items())))
@@ -570,11 +569,10 @@ def _check_version(report, snapshots, expect_version, version_servers):
         report.add('version', missing, False, '%s is not among the servers asked' % missing)
 
 
-def _check_quorum(report, draining, reachable, by_name, groups, max_lag, max_peer_seen, fail_on_r1):
+def _check_quorum(report, draining, reachable, by_name, leader, groups, max_lag, max_peer_seen, fail_on_r1):
     if draining not in by_name:
         report.add('quorum', draining, False, 'draining server %s is not among the reachable servers' % draining)
         return
-    leader = _agreed_meta_leader(reachable)
     view = by_name.get(leader) if leader else None
     if view is not None and view.meta:
         _quorum_without(report, 'meta group', draining, leader, view.meta, max_lag, max_peer_seen)

@@ -401,7 +401,7 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.common import (
     NatsModuleClient,
     connection_argument_spec,
 )
-from ansible_collections.nats_tools.nats.plugins.module_utils.health import HEALTHZ_META_ONLY_SINCE, version_at_least
+from ansible_collections.nats_tools.nats.plugins.module_utils.health import healthz_needs_version, healthz_params
 from ansible_collections.nats_tools.nats.plugins.module_utils.info import (
     DEBUG_SUBSET,
     PAGED,
@@ -493,12 +493,9 @@ def main():
     monitor = client.monitor
     queries = dict((name, query_params(params, name)) for name in subset)
 
-    # js_meta_only must not reach a server older than 2.11: ask its version first.
-    if queries.get('healthz', {}).get('js_meta_only'):
-        version = client.call(monitor.server_version)
-        if not version_at_least(version, HEALTHZ_META_ONLY_SINCE):
-            queries['healthz'].pop('js_meta_only')
-            queries['healthz']['js_server_only'] = True
+    # js_meta_only is spelled by server version (see nats_healthz): ask the version first.
+    if healthz_needs_version(**queries.get('healthz', {})):
+        queries['healthz'] = healthz_params(version=client.call(monitor.server_version), **queries['healthz'])
 
     outcomes = run_concurrently(
         [lambda name=name: fetch_endpoint(monitor, name, queries[name], params['max_items']) for name in subset],
