@@ -29,7 +29,10 @@ def command(*args, **kwargs):
 
 
 class Lab:
-    """Real nats-server processes in one folder (``workdir``)."""
+    """Real nats-server processes in one folder (``workdir``). A failed command raises ``error``
+    (LabCommandError; a subclass may name its own exception type)."""
+
+    error = LabCommandError
 
     def __init__(self, workdir, python=None):
         self.workdir = os.path.abspath(workdir)
@@ -45,10 +48,10 @@ class Lab:
             proc = subprocess.run(command(*argv, python=self.python), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                   universal_newlines=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
-            raise LabCommandError('natslab %s timed out after %ss' % (name, timeout))
+            raise self.error('natslab %s timed out after %ss' % (name, timeout))
         if check and proc.returncode != 0:
-            raise LabCommandError('natslab %s %s failed:\n%s' % (name, ' '.join(str(a) for a in args),
-                                                                 proc.stderr[-3000:]))
+            raise self.error('natslab %s %s failed:\n%s' % (name, ' '.join(str(a) for a in args),
+                                                            proc.stderr[-3000:]))
         return proc
 
     def install(self, version):
@@ -66,7 +69,7 @@ class Lab:
             try:
                 self.call('start', *args, timeout=180)
                 return self.env()
-            except LabCommandError:
+            except self.error:
                 self.stop()
                 if attempt == attempts:
                     raise
