@@ -417,18 +417,19 @@ bench: $(VENV_STAMP) servers
 
 # ---------------------------------------------------------------------------- demo
 
-# The collection as a user gets it: built, installed into its own collections path, and the
-# demo run from there (playbooks/demo/rollout_under_load.py; it exits non-zero if an acked
-# message is lost or a replica is not current at the end).
+# The collection as a user gets it: built, installed into its own collections path, and the demo
+# run from this checkout's tools/demo/rollout_under_load.py against that installed copy (tools/ is
+# not shipped). It exits non-zero if an acked message is lost or a replica is not current at the end.
 DEMO := $(BUILD)/demo
 DEMO_FROM ?= 2.10.26
 DEMO_TO ?= 2.11.11
 
 demo: $(VENV_STAMP) $(NATS_SERVER_ROOT)/$(DEMO_FROM)/bin/nats-server $(NATS_SERVER_ROOT)/$(DEMO_TO)/bin/nats-server build
-	rm -rf $(DEMO) && mkdir -p $(DEMO)
-	ansible-galaxy collection install --force -p $(DEMO)/collections $(BUILD)/nats_tools-nats-$(COLLECTION_VERSION).tar.gz
-	ANSIBLE_COLLECTIONS_PATH=$(DEMO)/collections $(VPY) \
-		$(DEMO)/collections/ansible_collections/nats_tools/nats/playbooks/demo/rollout_under_load.py \
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	@# the collections path set for the install too: ansible-galaxy warns about a -p outside it
+	ANSIBLE_COLLECTIONS_PATH=$(DEMO)/collections ansible-galaxy collection install --force -p $(DEMO)/collections \
+		$(BUILD)/nats_tools-nats-$(COLLECTION_VERSION).tar.gz
+	ANSIBLE_COLLECTIONS_PATH=$(DEMO)/collections $(VPY) $(ROOT)/tools/demo/rollout_under_load.py \
 		--from $(DEMO_FROM) --to $(DEMO_TO) --workdir $(DEMO)/run --result-json $(DEMO)/result.json
 
 clean:
