@@ -6,6 +6,7 @@ set -eux
 source ../setup_nats/files/runme_lib.sh
 source ../setup_nats_modules/files/modules_lib.sh
 
+# shellcheck disable=SC2034  # read by modules_target (setup_nats_modules/files/modules_lib.sh)
 MODULES_TOPOLOGIES="tls basepath single cluster"
 MODULES_NEWEST="main.yml:both errors.yml:both"
 MODULES_OLDER="main.yml:requests"

@@ -16,6 +16,7 @@ modules_after_single() {
     nats_harness load-connections --count 1500 --subs-per-conn 7 --name-prefix open
 }
 
+# shellcheck disable=SC2034  # read by modules_target (setup_nats_modules/files/modules_lib.sh)
 MODULES_TOPOLOGIES="tls basepath super single cluster"
 MODULES_EXTRA_VARS='{"closed_connections": 20, "open_connections": 1500, "subs_per_connection": 7}'
 MODULES_NEWEST="main.yml:both paging.yml:both errors.yml:both"

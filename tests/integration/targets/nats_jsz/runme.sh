@@ -8,6 +8,7 @@ set -eux
 source ../setup_nats/files/runme_lib.sh
 source ../setup_nats_modules/files/modules_lib.sh
 
+# shellcheck disable=SC2034  # read by modules_target (setup_nats_modules/files/modules_lib.sh)
 MODULES_TOPOLOGIES="tls basepath single super cluster"
 MODULES_NEWEST="main.yml:both failover.yml:requests errors.yml:both"
 MODULES_OLDER="main.yml:requests failover.yml:open_url"
