@@ -39,7 +39,7 @@ def fake_clock():
 
 @pytest.fixture
 def module_server(nats_server, monkeypatch):
-    """``nats_server`` behind every client a module builds (transport.make_transport is replaced).
+    """``nats_server`` behind every client a module builds (module_client.make_transport is replaced).
 
     ``module_server.transports`` lists the FakeTransports made, with the
     TransportOptions each got."""
