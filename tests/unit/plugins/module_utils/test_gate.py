@@ -157,7 +157,7 @@ class TestHealthyCluster:
     def test_server_names_must_match_the_urls(self, version):
         snaps = snapshots(version, 'healthy')
         swapped = [NatsServer(s.url, varz=s.varz, healthz_status=s.healthz_status, healthz=s.healthz,
-                                routez=s.routez, jsz=s.jsz, expected_name=expected)
+                              routez=s.routez, jsz=s.jsz, expected_name=expected)
                    for s, expected in zip(snaps, ['n2', 'n1', 'n3'])]
         verdict = evaluate_gate(swapped)
         assert failed(verdict, 'reachable') == ['%s reaches n1, n2 expected' % snaps[0].url,
