@@ -69,8 +69,8 @@ options:
     choices: [http, https]
   credential_hosts:
     description:
-      - Hosts, besides the seeds' own, that receive O(url_username), O(url_password) and O(headers): CIDR blocks
-        (V(10.0.0.0/24)) or glob patterns of host names (V(*.nats.example.com)).
+      - Hosts, besides the seeds' own, that receive O(url_username), O(url_password) and O(headers), as CIDR
+        blocks (V(10.0.0.0/24)) or glob patterns of host names (V(*.nats.example.com)).
       - A discovered server on any other host is read without them; if it answers 401 or 403, a warning names it.
       - User information in a seed URL counts as O(url_username) and O(url_password).
     type: list

@@ -123,11 +123,13 @@ class NatsModuleClient:
                 module.no_log_values.add(secret)
         problems.extend('%s: %s' % (display_url(url), reason) for url, reason in
                         ((u, validate_url(u)) for u in clean) if reason)
-        reason = check_connection_params(params)
-        if reason:
-            problems.append(reason)
+        options_problems = [reason for reason in [check_connection_params(params)] if reason]
         if waits:
-            problems.extend(wait_option_problems(params))
+            options_problems.extend(wait_option_problems(params))
+        if len(clean) == 1:
+            # One URL: every message names it, as every other failure of the module does.
+            options_problems = ['%s: %s' % (clean[0], reason) for reason in options_problems]
+        problems.extend(options_problems)
         if problems:
             module.fail_json(msg='; '.join(problems), url=clean[0] if len(clean) == 1 else None)
         self.options = transport_options(params, user, password)

@@ -154,6 +154,14 @@ url:
   returned: always
   type: str
   sample: http://127.0.0.1:8222/healthz?details=true
+error_kind:
+  description:
+    - Why the server could not be asked, when it could not (V(unreachable), V(timeout), V(tls), V(auth),
+      V(redirect), V(too_large), V(invalid_response), V(http), V(not_served)); see the collection's
+      C(docs/module-contract.md).
+  returned: when the request failed
+  type: str
+  sample: unreachable
 attempts:
   description: How many times /healthz was asked.
   returned: always

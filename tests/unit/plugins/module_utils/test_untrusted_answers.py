@@ -177,8 +177,8 @@ class TestShapes:
         assert str(error).endswith(': unexpected answer: %s' % reason)
 
     def test_healthz_errors_of_the_wrong_type(self, make_monitor, hostile):
-        server = hostile(behaviours={'/healthz': dict(kind='json', status=503, body=dict(status='error',
-                                                                                        errors='boom'))})
+        answer = dict(kind='json', status=503, body=dict(status='error', errors='boom'))
+        server = hostile(behaviours={'/healthz': answer})
         error = error_of(make_monitor(server.url).healthz)
         assert "unexpected answer: 'errors' is text, a list expected" in str(error)
 
