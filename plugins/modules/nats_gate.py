@@ -17,7 +17,7 @@ description:
     the whole cluster is safe; with O(wait=true) it reads again every O(wait_interval) seconds until it is,
     or fails after O(wait_timeout) with one message naming every failing server and asset.
   - Use it before stopping a server (with O(draining)) and after starting it again (with O(expect_version)),
-    as the role M(nats_tools.nats.rolling_upgrade) does.
+    as the role P(nats_tools.nats.rolling_upgrade#role) does.
   - It does not trust one server's view. A crashed peer stays C(current) on the meta leader for seconds
     and the leader's C(/healthz) stays 200, so every server is asked directly, and a peer not heard from
     for O(max_peer_seen) seconds counts as down.
