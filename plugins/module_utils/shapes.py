@@ -24,6 +24,10 @@ NUMBER = (int, float)
 
 REPLICA = {'name': str, 'current': bool, 'offline': bool, 'active': int, 'lag': int}
 GROUP = {'name': str, 'leader': str, 'replicas': [REPLICA]}
+METADATA = {ANY_KEY: str}
+CONSUMER = {'name': str, 'cluster': GROUP, 'config': {'metadata': METADATA},
+            'num_pending': int, 'num_ack_pending': int, 'num_redelivered': int, 'num_waiting': int,
+            'delivered': {'last_active': str}, 'ack_floor': {'last_active': str}}
 HEALTH_ERROR = {'type': str, 'account': str, 'stream': str, 'consumer': str, 'error': str}
 
 SHAPES = {
@@ -31,9 +35,12 @@ SHAPES = {
         'server_id': str, 'server_name': str, 'version': str, 'go': str, 'host': str, 'port': int,
         'connections': int, 'leafnodes': int, 'routes': int, 'tls_required': bool, 'config_load_time': str,
         'config_digest': str,
+        # nats_check
+        'cpu': NUMBER, 'mem': int, 'start': str, 'now': str, 'slow_consumers': int, 'stale_connections': int,
+        'stalled_clients': int, 'tls_cert_not_after': str,
         'cluster': {'name': str, 'addr': str, 'cluster_port': int, 'urls': [str]},
         'gateway': {'name': str, 'host': str, 'gateways': [{'name': str, 'urls': [str]}]},
-        'jetstream': {'config': dict, 'stats': dict, 'meta': dict},
+        'jetstream': {'config': {'max_memory': int, 'max_storage': int}, 'stats': dict, 'meta': dict},
     },
     'routez': {'num_routes': int, 'routes': [{'remote_id': str, 'remote_name': str, 'ip': str}]},
     'gatewayz': {
@@ -52,8 +59,13 @@ SHAPES = {
         'meta_cluster': {'leader': str, 'cluster_size': int, 'replicas': [REPLICA]},
         'account_details': [{
             'name': str, 'id': str,
-            'stream_detail': [{'name': str, 'cluster': GROUP, 'consumer_detail': [{'name': str, 'cluster': GROUP}]}],
+            'memory': int, 'storage': int, 'reserved_memory': int, 'reserved_storage': int,
+            'stream_detail': [{'name': str, 'cluster': GROUP, 'consumer_detail': [CONSUMER],
+                               'config': {'max_bytes': int, 'max_msgs': int, 'metadata': METADATA},
+                               'state': {'messages': int, 'bytes': int, 'num_subjects': int, 'last_ts': str}}],
         }],
+        # nats_check
+        'now': str, 'config': {'max_memory': int, 'max_storage': int}, 'api': {'errors': int},
     },
     'healthz': {'status': str, 'error': str, 'errors': [HEALTH_ERROR]},
     'raftz': dict,

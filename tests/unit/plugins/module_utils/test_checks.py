@@ -1,0 +1,258 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) nats_tools.nats contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""nats_check verdicts on answers recorded from real servers (tests/unit/fixtures/<v>/check_*,
+record_check_fixtures.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import stat
+
+import pytest
+
+from ansible_collections.nats_tools.nats.plugins.module_utils import checks_state
+from ansible_collections.nats_tools.nats.plugins.module_utils.checks import (
+    breaches,
+    failure_message,
+    jsz_query,
+    perfdata,
+    prometheus,
+    run_checks,
+)
+from ansible_collections.nats_tools.nats.plugins.module_utils.checks_server import parse_time
+from ansible_collections.nats_tools.nats.plugins.module_utils.checks_thresholds import (
+    metadata_thresholds,
+    parse_duration,
+    threshold_problems,
+)
+from ansible_collections.nats_tools.nats.plugins.module_utils.server import NatsServer
+from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import load_fixture
+
+VERSIONS = ['2.10.26', '2.15.1']
+
+
+def server(version, scenario, url='http://127.0.0.1:8222', jsz=True):
+    varz = load_fixture('%s/%s/varz.json' % (version, scenario))
+    return NatsServer(url, varz=varz, jsz=load_fixture('%s/%s/jsz_all.json' % (version, scenario)) if jsz else None)
+
+
+def rows_of(verdict, check=None, measure=None):
+    return [r for r in verdict['checks'] if (check is None or r['check'] == check)
+            and (measure is None or r['measure'] == measure)]
+
+
+def one(verdict, check, measure):
+    found = rows_of(verdict, check, measure)
+    assert len(found) == 1, verdict['checks']
+    return found[0]
+
+
+@pytest.mark.parametrize('version', VERSIONS)
+class TestRecorded:
+
+    def test_stream_fills_ok_warning_critical(self, version):
+        thresholds = dict(warn={'bytes_pct': 75}, crit={'bytes_pct': 90})
+        ok = run_checks(['stream'], [server(version, 'check_single/ok')], stream='CHECK', **thresholds)
+        full = run_checks(['stream'], [server(version, 'check_single/full')], stream='CHECK', **thresholds)
+        assert one(ok, 'stream', 'bytes_pct')['status'] == 'ok'
+        assert one(ok, 'stream', 'bytes_pct')['value'] == 10.26
+        row = one(full, 'stream', 'bytes_pct')
+        assert (row['status'], row['value']) == ('critical', 99.52)
+        assert full['status'] == 'critical'
+        assert 'crit above 90' in row['message']
+        warn = run_checks(['stream'], [server(version, 'check_single/full')], stream='CHECK',
+                          warn={'bytes_pct': 99}, crit={'bytes_pct': 99.9})
+        assert one(warn, 'stream', 'bytes_pct')['status'] == 'warning'
+
+    def test_stream_metadata_thresholds(self, version):
+        verdict = run_checks(['stream'], [server(version, 'check_single/ok')], stream='CHECK')
+        row = one(verdict, 'stream', 'msgs_min')
+        # io.nats.monitor.msgs-warn=5, msgs-critical=1: 10 messages are fine
+        assert (row['warn'], row['crit'], row['threshold_source'], row['status']) == (5, 1, 'metadata', 'ok')
+        # the task's own override the metadata
+        verdict = run_checks(['stream'], [server(version, 'check_single/ok')], stream='CHECK', warn={'msgs_min': 20})
+        row = one(verdict, 'stream', 'msgs_min')
+        assert (row['warn'], row['crit'], row['threshold_source'], row['status']) == (20, 1, 'task', 'warning')
+
+    def test_consumer_backlog_and_metadata(self, version):
+        ok = run_checks(['consumer'], [server(version, 'check_single/ok')], stream='CHECK', consumer='WORK')
+        full = run_checks(['consumer'], [server(version, 'check_single/full')], stream='CHECK', consumer='WORK')
+        assert one(ok, 'consumer', 'num_pending')['value'] == 5
+        assert ok['status'] == 'ok'
+        row = one(full, 'consumer', 'num_pending')
+        # io.nats.monitor.unprocessed-critical=80
+        assert (row['value'], row['crit'], row['threshold_source'], row['status']) == (97, 80, 'metadata', 'critical')
+        assert one(full, 'consumer', 'last_ack_s')['crit'] == 3600
+        task = run_checks(['consumer'], [server(version, 'check_single/full')], stream='CHECK', consumer='WORK',
+                          crit={'num_pending': 100})
+        assert one(task, 'consumer', 'num_pending')['status'] == 'ok'
+
+    def test_not_found_is_critical_naming_the_url(self, version):
+        verdict = run_checks(['stream', 'consumer'], [server(version, 'check_single/ok')], stream='NOPE',
+                             consumer='WORK')
+        messages = [r['message'] for r in verdict['checks'] if r['status'] == 'critical']
+        assert messages == ['stream NOPE not found at http://127.0.0.1:8222/jsz'] * 2
+        verdict = run_checks(['consumer'], [server(version, 'check_single/ok')], stream='CHECK', consumer='NOPE')
+        assert one(verdict, 'consumer', 'found')['message'].startswith('consumer CHECK > NOPE not found')
+
+    def test_jetstream_usage_defaults(self, version):
+        verdict = run_checks(['jetstream'], [server(version, 'check_single/full')])
+        row = one(verdict, 'jetstream', 'memory_pct')
+        assert (row['warn'], row['crit'], row['status'], row['threshold_source']) == (75, 90, 'ok', 'default')
+        assert 0 < row['value'] < 1
+        tight = run_checks(['jetstream'], [server(version, 'check_single/full')], crit={'memory_pct': 0.01})
+        assert tight['status'] == 'critical'
+        # api_errors needs a state file: without a threshold it is left out
+        assert rows_of(verdict, 'jetstream', 'api_errors') == []
+        unknown = run_checks(['jetstream'], [server(version, 'check_single/full')], crit={'api_errors': 0})
+        assert one(unknown, 'jetstream', 'api_errors')['status'] == 'unknown'
+        assert 'state_file' in one(unknown, 'jetstream', 'api_errors')['message']
+
+    def test_meta_from_the_leaders_view(self, version):
+        leader, follower = server(version, 'check_cluster/leader', 'http://n1'), \
+            server(version, 'check_cluster/follower', 'http://n2')
+        verdict = run_checks(['meta'], [follower, leader], crit={'peers': 3})
+        assert verdict['status'] == 'ok', verdict
+        assert one(verdict, 'meta', 'peers')['value'] == 3
+        assert 'view' in one(verdict, 'meta', 'leader')['subject']
+        assert leader.name in one(verdict, 'meta', 'leader')['subject']
+
+    def test_meta_standalone_is_unknown(self, version):
+        verdict = run_checks(['meta'], [server(version, 'check_single/ok')])
+        assert verdict['status'] == 'unknown'
+        assert 'not clustered' in verdict['checks'][-1]['message']
+
+    def test_server_and_connections(self, version):
+        verdict = run_checks(['server', 'connections', 'leafnodes'], [server(version, 'check_single/ok', jsz=False)],
+                             warn={'uptime_s': 3600}, crit={'connections': 100})
+        assert one(verdict, 'server', 'uptime_s')['status'] == 'warning'
+        assert one(verdict, 'connections', 'connections')['status'] == 'ok'
+        assert one(verdict, 'leafnodes', 'leafnodes')['value'] == 0
+
+    def test_stale_connections_by_version(self, version):
+        verdict = run_checks(['connections'], [server(version, 'check_single/ok', jsz=False)],
+                             crit={'stale_connections': 0})
+        row = one(verdict, 'connections', 'stale_connections')
+        if version == '2.10.26':
+            assert row['status'] == 'unknown'
+            assert 'not reported by nats-server 2.10.26 (2.11+)' in row['message']
+        else:
+            assert row['status'] == 'ok'
+
+    def test_config_digest(self, version):
+        leader, follower = server(version, 'check_cluster/leader', 'http://a', jsz=False), \
+            server(version, 'check_cluster/follower', 'http://b', jsz=False)
+        verdict = run_checks(['server'], [leader, follower])
+        row = one(verdict, 'server', 'config_digests')
+        if version == '2.10.26':
+            assert row['status'] == 'unknown' and '2.11+' in row['message']
+        else:
+            # every natslab server has its own config file (names, ports): the digests differ
+            assert (row['value'], row['status']) == (2, 'critical')
+            same = run_checks(['server'], [leader, server(version, 'check_cluster/leader', 'http://c', jsz=False)])
+            assert one(same, 'server', 'config_digests')['status'] == 'ok'
+
+    def test_tls_days_left(self, version):
+        verdict = run_checks(['tls'], [server(version, 'check_tls', 'https://127.0.0.1:1', jsz=False)])
+        row = one(verdict, 'tls', 'days_left')
+        if version == '2.10.26':
+            assert row['status'] == 'unknown'
+            assert '2.14+' in row['message']
+            peer = run_checks(['tls'], [server(version, 'check_tls', 'https://127.0.0.1:1', jsz=False)],
+                              peer_not_after={'https://127.0.0.1:1': parse_time(row and '2026-12-07T00:00:00Z')})
+            assert one(peer, 'tls', 'days_left')['status'] == 'critical'
+        else:
+            assert row['status'] == 'ok' and 25 < row['value'] < 40 or row['status'] == 'warning'
+
+
+def test_unreachable_is_critical():
+    down = NatsServer('http://down:8222', error='connection refused')
+    verdict = run_checks(['server'], [down])
+    assert verdict['status'] == 'critical'
+    assert verdict['checks'][0]['message'] == 'http://down:8222: connection refused'
+
+
+def test_threshold_problems():
+    assert threshold_problems(['jetstream'], {}, {}) == []
+    problems = threshold_problems(['jetstream'], {'bogus': 1}, {})
+    assert problems == ['warn: unknown measure bogus for check jetstream; valid: api_errors, memory_pct, storage_pct']
+    assert threshold_problems(['jetstream'], {'memory_pct': 95}, {'memory_pct': 90}) == [
+        'memory_pct: warn 95 is above crit 90; higher is worse for memory_pct, so warn must be at or below crit']
+    assert 'lower is worse' in threshold_problems(['tls'], {'days_left': 5}, {'days_left': 10})[0]
+    assert threshold_problems(['stream'], {'msgs': 'x'}, {}) == ['warn: msgs must be numbers']
+
+
+def test_metadata_and_durations():
+    assert parse_duration('1h30m') == 5400
+    assert parse_duration('90') == 90
+    assert parse_duration('soon') is None
+    found, problems = metadata_thresholds('consumer', {'io.nats.monitor.last-ack-critical': 'x',
+                                                       'io.nats.monitor.unprocessed-critical': '0',
+                                                       'io.nats.monitor.outstanding-ack-critical': '7',
+                                                       'other': '1'})
+    assert found == dict(warn={}, crit={'num_ack_pending': 7})
+    assert problems == ["metadata io.nats.monitor.last-ack-critical='x' is not a duration"]
+
+
+def test_report_forms():
+    verdict = run_checks(['stream'], [server('2.15.1', 'check_single/full')], stream='CHECK',
+                         warn={'bytes_pct': 75, 'msgs_min': 200}, crit={'bytes_pct': 90})
+    text = perfdata(verdict['checks'])
+    assert "'stream_bytes_pct_stream_CHECK_account_G_n1_view'=99.52%;75;90" in text
+    assert ";200:;1:" in text  # lower-is-worse as a Nagios range
+    prom = prometheus(verdict['checks'], verdict['status'])
+    assert 'nats_check_value{check="stream",measure="bytes_pct",subject="stream CHECK (account $G, n1 view)"} 99.52' in prom
+    assert prom.endswith('nats_check_overall_status 2\n')
+    assert [r['measure'] for r in breaches(verdict['checks'], 'critical')] == ['bytes_pct']
+    assert [r['measure'] for r in breaches(verdict['checks'], 'warning')] == ['msgs_min', 'bytes_pct']
+    assert breaches(verdict['checks'], 'never') == []
+    message = failure_message(verdict['checks'], verdict['status'])
+    assert message.startswith('nats_check CRITICAL: ')
+    assert 'WARNING: stream CHECK (account $G, n1 view) msgs_min is 97' in message
+    assert 'CRITICAL: stream CHECK (account $G, n1 view) bytes_pct is 99.52 % (warn above 75, crit above 90)' in message
+
+
+def test_prometheus_escapes_hostile_names():
+    varz = load_fixture('2.15.1/check_single/ok/varz.json')
+    varz['server_name'] = 'evil"} 1\n{{ lookup("pipe", "id") }}'
+    text = prometheus(run_checks(['leafnodes'], [NatsServer('http://x', varz=varz)])['checks'], 'ok')
+    assert 'subject="evil\\"} 1\\n{{ lookup(\\"pipe\\", \\"id\\") }}"' in text
+    assert len([line for line in text.splitlines() if line.startswith('nats_check_value')]) == 3
+
+
+def test_jsz_query():
+    assert jsz_query(['server', 'tls']) is None
+    assert jsz_query(['jetstream']) == dict(accounts=True)
+    assert jsz_query(['consumer'], 'A') == dict(accounts=True, streams=True, consumers=True, config=True, acc='A')
+
+
+def test_state_growth_and_file(tmp_path):
+    path = str(tmp_path / 'state.json')
+    varz = load_fixture('2.15.1/check_single/ok/varz.json')
+    state = dict(previous=checks_state.load_state(path)[0])
+    first = run_checks(['connections'], [NatsServer('http://x', varz=varz)], crit={'slow_consumers_growth': 0},
+                       state=state)
+    assert one(first, 'connections', 'slow_consumers_growth')['value'] == 0
+    checks_state.save_state(path, state['current'], state['previous'])
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    varz = dict(varz, slow_consumers=3)
+    state = dict(previous=checks_state.load_state(path)[0])
+    second = run_checks(['connections'], [NatsServer('http://x', varz=varz)], crit={'slow_consumers_growth': 0},
+                        state=state)
+    row = one(second, 'connections', 'slow_consumers_growth')
+    assert (row['value'], row['status']) == (3, 'critical')
+    assert os.listdir(str(tmp_path)) == ['state.json']  # no temporary file left
+
+
+def test_state_file_garbage(tmp_path):
+    path = tmp_path / 'state.json'
+    path.write_text('{not json')
+    state, problem = checks_state.load_state(str(path))
+    assert state == {} and 'could not be read' in problem
+    path.write_text(json.dumps({'version': 1, 'servers': {'S': {'slow_consumers': 'x', 'api_errors': 2}}}))
+    assert checks_state.load_state(str(path)) == ({'S': {'api_errors': 2}}, None)
