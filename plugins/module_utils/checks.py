@@ -66,7 +66,7 @@ def run_checks(checks, servers, warn=None, crit=None, stream=None, consumer=None
     if up:
         for check in checks:
             if check == 'server':
-                rows += server_rows(up, warn, crit)
+                rows += server_rows(up, warn, crit, state)
             elif check == 'connections':
                 rows += connections_rows(up, warn, crit, state)
             elif check == 'leafnodes':

@@ -53,7 +53,7 @@ def _not_reported(server, field, since):
     return '%s not reported by nats-server %s (%s)' % (field, server.version or '?', since)
 
 
-def server_rows(servers, warn, crit):
+def server_rows(servers, warn, crit, state=None):
     rows = []
     for server in servers:
         varz = server.varz
@@ -65,6 +65,7 @@ def server_rows(servers, warn, crit):
                      reason=_not_reported(server, 'mem', 'all versions')),
             make_row('server', 'uptime_s', server.label, uptime, warn, crit, url=server.url,
                      reason=_not_reported(server, 'start/now', 'all versions')),
+            config_changed_row(server, warn, crit, state),
         ]
     if len(servers) > 1:
         rows.append(config_digest_row(servers, warn, crit))
@@ -85,6 +86,22 @@ def config_digest_row(servers, warn, crit):
     if len(groups) > 1:
         row['message'] += ': ' + '; '.join('%s %s' % (', '.join(names), digest[:20])
                                            for digest, names in sorted(groups.items(), key=lambda kv: kv[1]))
+    return row
+
+
+def config_changed_row(server, warn, crit, state):
+    """1 when the server's config_digest differs from the one of the previous run (state file)."""
+    digest = server.varz.get('config_digest')
+    if state is None or not digest:
+        reason = 'needs state_file' if state is None else _not_reported(server, 'config_digest', '2.11+')
+        return make_row('server', 'config_changed', server.label, None, warn, crit, url=server.url, reason=reason)
+    key = server.id or server.url
+    previous = state.get('previous', {}).get(key, {}).get('config_digest')
+    state.setdefault('current', {}).setdefault(key, {})['config_digest'] = digest
+    changed = 1 if previous is not None and previous != digest else 0
+    row = make_row('server', 'config_changed', server.label, changed, warn, crit, url=server.url)
+    if changed:
+        row['message'] += ': config_digest %s, was %s' % (digest[:20], previous[:20])
     return row
 
 

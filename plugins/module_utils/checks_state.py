@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: BSD-2-Clause
 
 """nats_check's state file: counters of the previous run (slow consumers, JetStream API
-errors) per server id, so a run can judge their growth. Written atomically (a temporary
+errors) and the config_digest, per server id, so a run can judge their growth. Written atomically (a temporary
 file in the same folder, then rename), mode 0600."""
 
 from __future__ import absolute_import, division, print_function
@@ -34,7 +34,8 @@ def load_state(path):
     for key, counters in servers.items():
         if isinstance(counters, dict):
             clean[key] = dict((k, v) for k, v in counters.items()
-                              if isinstance(v, int) and not isinstance(v, bool))
+                              if (isinstance(v, int) and not isinstance(v, bool)) or (k == 'config_digest'
+                                                                                      and isinstance(v, str)))
     return clean, None
 
 

@@ -43,7 +43,8 @@ MEASURES = {
         _m('cpu_pct', ABOVE, '%', 'CPU use of the server process (%, of one core)'),
         _m('mem_bytes', ABOVE, 'B', 'resident memory of the server process'),
         _m('uptime_s', BELOW, 's', 'seconds since the server started'),
-        _m('config_digests', ABOVE, '', 'distinct config_digest values among the servers given (2.11+)', crit=1),
+        _m('config_digests', ABOVE, '', 'distinct config_digest values among the servers given (2.11+)'),
+        _m('config_changed', ABOVE, '', 'config_digest differs from the previous run: 1, else 0 (state_file, 2.11+)'),
     ],
     'connections': [
         _m('connections', ABOVE, '', 'client connections'),

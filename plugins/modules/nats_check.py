@@ -29,14 +29,17 @@ options:
   urls:
     description:
       - Monitoring URLs of several servers, instead of O(url) (ignored when this is given). Every check runs on each; V(server) then also
-        compares C(config_digest) across them, and V(meta), V(stream), V(consumer) read each group from its leader.
+        counts the distinct C(config_digest) values, and V(meta), V(stream), V(consumer) read each group from its leader.
     type: list
     elements: str
   check:
     description:
       - What to check; one name or a list.
-      - V(server) - C(cpu_pct), C(mem_bytes), C(uptime_s); C(config_digests) (distinct C(config_digest) values,
-        2.11+) when several URLs are given, critical above 1 by default.
+      - V(server) - C(cpu_pct), C(mem_bytes), C(uptime_s); C(config_changed) (1 when C(config_digest) differs
+        from the previous run, needs O(state_file), 2.11+); C(config_digests) (distinct C(config_digest) values,
+        2.11+) when several URLs are given. The digest covers the resolved configuration, server name and ports
+        included, so servers with their own names differ; set C(crit: {config_digests: 1}) only for servers
+        meant to run the very same configuration.
       - V(connections) - C(connections), C(connections_min), C(slow_consumers), C(slow_consumers_growth)
         (since the previous run, needs O(state_file)), C(stale_connections), C(stalled_clients) (2.11+).
       - V(jetstream) - C(memory_pct), C(storage_pct) (use as % of the server's C(max_memory_store),
@@ -88,7 +91,7 @@ options:
   state_file:
     description:
       - A file on the managed node keeping the counters of the previous run (slow consumers, JetStream API
-        errors) to judge their growth. Written atomically with mode 0600; not written in check mode.
+        errors) and each server's C(config_digest), to judge their change. Written atomically with mode 0600; not written in check mode.
     type: path
   fail_on:
     description:

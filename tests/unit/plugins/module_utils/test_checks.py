@@ -147,14 +147,17 @@ class TestRecorded:
     def test_config_digest(self, version):
         leader, follower = server(version, 'check_cluster/leader', 'http://a', jsz=False), \
             server(version, 'check_cluster/follower', 'http://b', jsz=False)
-        verdict = run_checks(['server'], [leader, follower])
+        verdict = run_checks(['server'], [leader, follower], warn={'config_digests': 1})
         row = one(verdict, 'server', 'config_digests')
         if version == '2.10.26':
             assert row['status'] == 'unknown' and '2.11+' in row['message']
         else:
             # every natslab server has its own config file (names, ports): the digests differ
-            assert (row['value'], row['status']) == (2, 'critical')
-            same = run_checks(['server'], [leader, server(version, 'check_cluster/leader', 'http://c', jsz=False)])
+            assert (row['value'], row['status']) == (2, 'warning')
+            assert one(run_checks(['server'], [leader, follower], crit={'config_digests': 1}),
+                       'server', 'config_digests')['status'] == 'critical'
+            same = run_checks(['server'], [leader, server(version, 'check_cluster/leader', 'http://c', jsz=False)],
+                              crit={'config_digests': 1})
             assert one(same, 'server', 'config_digests')['status'] == 'ok'
 
     def test_tls_days_left(self, version):
@@ -256,3 +259,26 @@ def test_state_file_garbage(tmp_path):
     assert state == {} and 'could not be read' in problem
     path.write_text(json.dumps({'version': 1, 'servers': {'S': {'slow_consumers': 'x', 'api_errors': 2}}}))
     assert checks_state.load_state(str(path)) == ({'S': {'api_errors': 2}}, None)
+
+
+def test_config_changed_between_runs():
+    varz = load_fixture('2.15.1/check_cluster/leader/varz.json')
+    state = dict(previous={})
+    first = run_checks(['server'], [NatsServer('http://x', varz=varz)], crit={'config_changed': 0}, state=state)
+    assert one(first, 'server', 'config_changed')['value'] == 0
+    changed = dict(varz, config_digest='sha256:other')
+    second = run_checks(['server'], [NatsServer('http://x', varz=changed)], crit={'config_changed': 0},
+                        state=dict(previous=state['current']))
+    row = one(second, 'server', 'config_changed')
+    assert (row['value'], row['status']) == (1, 'critical')
+    assert 'was sha256:' in row['message']
+    old = run_checks(['server'], [server('2.10.26', 'check_single/ok', jsz=False)], crit={'config_changed': 0},
+                     state=dict(previous={}))
+    assert '2.11+' in one(old, 'server', 'config_changed')['message']
+
+
+def test_threshold_levels_from_different_sources():
+    # crit given alone below the default warn: the default warn is dropped, not a conflict
+    verdict = run_checks(['jetstream'], [server('2.15.1', 'check_single/full')], crit={'memory_pct': 0.01})
+    row = one(verdict, 'jetstream', 'memory_pct')
+    assert (row['warn'], row['crit'], row['status']) == (None, 0.01, 'critical')

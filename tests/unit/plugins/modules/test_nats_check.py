@@ -109,7 +109,7 @@ class TestRun:
     def test_config_digest_across_urls(self, module_server):
         serve(module_server, '2.15.1/check_cluster/leader/', '/n1')
         serve(module_server, '2.15.1/check_cluster/follower/', '/n2')
-        result = run(dict(urls=['http://n1:8222/n1', 'http://n2:8222/n2'], check='server'))
+        result = run(dict(urls=['http://n1:8222/n1', 'http://n2:8222/n2'], check='server', crit={'config_digests': 1}))
         assert result.failed
         assert 'config_digests is 2 (crit above 1)' in result.msg
 
