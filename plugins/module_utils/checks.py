@@ -96,8 +96,8 @@ def breaches(rows, fail_on):
 def failure_message(rows, status):
     """Every breached threshold with its value (warnings and criticals alike)."""
     bad = [row for row in rows if row['status'] in (WARNING, CRITICAL)]
-    return 'nats_check %s: %s' % (status.upper(), '; '.join('%s: %s' % (row['status'].upper(), row['message'])
-                                                           for row in bad))
+    found = ['%s: %s' % (row['status'].upper(), row['message']) for row in bad]
+    return 'nats_check %s: %s' % (status.upper(), '; '.join(found))
 
 
 def summary_line(status, rows):

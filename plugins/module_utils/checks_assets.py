@@ -85,6 +85,13 @@ def not_found_row(check, subject, servers, account):
         subject, ' in account %s' % account if account else '', where), value=0)
 
 
+def limit(value, cap):
+    """value as % of a stream limit; None without a limit (-1 or 0)."""
+    if isinstance(cap, int) and cap > 0 and isinstance(value, int):
+        return round(100.0 * value / cap, 2)
+    return None
+
+
 def stream_rows(servers, stream, warn, crit, account=None):
     subject = 'stream %s' % stream
     found = find_streams(servers, stream, account)
@@ -96,7 +103,6 @@ def stream_rows(servers, stream, warn, crit, account=None):
     subject = 'stream %s (account %s, %s view)' % (stream, acc, server.label)
     messages, size = state.get('messages'), state.get('bytes')
     newest = age(server.jsz.get('now'), state.get('last_ts')) if messages else None
-    limit = lambda value, cap: round(100.0 * value / cap, 2) if isinstance(cap, int) and cap > 0 and isinstance(value, int) else None  # noqa: E731
     rows = [make_row('stream', 'msgs', subject, messages, warn, crit, metadata, url=server.url),
             make_row('stream', 'msgs_min', subject, messages, warn, crit, metadata, url=server.url),
             make_row('stream', 'bytes_pct', subject, limit(size, config.get('max_bytes')), warn, crit, metadata,

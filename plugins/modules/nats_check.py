@@ -38,22 +38,22 @@ options:
       - V(server) - C(cpu_pct), C(mem_bytes), C(uptime_s); C(config_changed) (1 when C(config_digest) differs
         from the previous run, needs O(state_file), 2.11+); C(config_digests) (distinct C(config_digest) values,
         2.11+) when several URLs are given. The digest covers the resolved configuration, server name and ports
-        included, so servers with their own names differ; set C(crit: {config_digests: 1}) only for servers
-        meant to run the very same configuration.
+        included, so servers with their own names differ; set a C(config_digests) threshold of 1 only for
+        servers meant to run the very same configuration.
       - V(connections) - C(connections), C(connections_min), C(slow_consumers), C(slow_consumers_growth)
         (since the previous run, needs O(state_file)), C(stale_connections), C(stalled_clients) (2.11+).
       - V(jetstream) - C(memory_pct), C(storage_pct) (use as % of the server's C(max_memory_store),
         C(max_file_store), and of each account's limit; warn 75, crit 90 by default), C(api_errors)
         (since the previous run, needs O(state_file)).
-      - V(meta) - the JetStream meta group: C(leader) (critical without one), C(peers), C(peers_offline)
+      - V(meta) - the JetStream meta group; C(leader) (critical without one), C(peers), C(peers_offline)
         (critical above 0 by default), C(peer_lag), C(peer_seen_s).
-      - V(stream) - the stream O(stream): C(msgs), C(msgs_min), C(bytes_pct) and C(msgs_pct) (of its
+      - V(stream) - the stream O(stream); C(msgs), C(msgs_min), C(bytes_pct) and C(msgs_pct) (of its
         C(max_bytes), C(max_msgs)), C(age_max) (age of the newest message), C(subjects), and its replicas as
         for V(meta).
-      - V(consumer) - the consumer O(consumer) of O(stream): C(num_pending), C(num_ack_pending),
+      - V(consumer) - the consumer O(consumer) of O(stream); C(num_pending), C(num_ack_pending),
         C(num_redelivered), C(num_waiting), C(last_delivery_s), C(last_ack_s), and its replicas.
       - V(leafnodes) - C(leafnodes), C(leafnodes_min).
-      - V(tls) - C(days_left) until the certificate expires (warn 30, crit 7 by default): C(tls_cert_not_after)
+      - V(tls) - C(days_left) until the certificate expires (warn 30, crit 7 by default), from C(tls_cert_not_after)
         of C(/varz) (2.14+), else the certificate the https monitoring port presents (needs O(validate_certs)).
     type: list
     elements: str
@@ -61,7 +61,7 @@ options:
     choices: [server, connections, jetstream, meta, stream, consumer, leafnodes, tls]
   warn:
     description:
-      - Warning thresholds keyed by measure, for example V({storage_pct: 75, num_pending: 1000}).
+      - Warning thresholds keyed by measure, for example C(storage_pct) 75 or C(num_pending) 1000.
       - Override the defaults and the stream's or consumer's C(io.nats.monitor.*) metadata.
       - A name no chosen check has fails the task with the list of valid names; a warning beyond the critical
         threshold in the wrong direction fails it too.
@@ -207,7 +207,7 @@ checks:
        threshold_source: default, status: warning, message: "n1 memory_pct is 80.2 % (warn above 75, crit above 90)",
        url: "http://127.0.0.1:8222"}
 summary:
-  description: One Nagios plugin output line, C(NATS <STATUS>: <problems> | <perfdata>).
+  description: "One Nagios plugin output line: C(NATS <STATUS>: <problems> | <perfdata>)."
   returned: always
   type: str
   sample: "NATS OK: 4 checks ok | 'server_cpu_pct_n1'=0.5%;;"

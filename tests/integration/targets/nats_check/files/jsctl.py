@@ -41,7 +41,7 @@ async def run(args):
             result = dict(consumer=args.name)
         elif args.cmd == 'publish':
             payload = b'x' * args.size
-            for _ in range(args.count):
+            for _index in range(args.count):
                 await js.publish('%s.data' % args.stream.lower(), payload)
             result = dict(published=args.count)
         else:
