@@ -105,8 +105,8 @@ def print_load(load, rate, stored_run, stored_stream, seed, lost):
     row('sent', load.sent, 'publish calls made')
     row('acked', len(load.acked), 'publishes JetStream acknowledged (stored on a quorum of ORDERS)')
     row('publish errors', len(load.errors),
-        'publishes without an ack (in %.1f s while leaders moved); such a message may still be stored'
-        % load.error_window())
+        'publishes without an ack (within %.1f s, while leaders moved); such a message may still be stored'
+        % load.error_window() if load.errors else 'publishes without an ack')
     unread = ' (not read back: with a server killed the stream may have no quorum)' if stored_run is None else ''
     row('stored', stored_run, 'messages on %s read back from the stream%s' % (SUBJECT, unread))
     row('lost', lost, 'acked but not stored: must be 0')
