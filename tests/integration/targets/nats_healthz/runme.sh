@@ -7,7 +7,7 @@ set -eux
 source ../setup_nats/files/runme_lib.sh
 source ../setup_nats_modules/files/modules_lib.sh
 
-MODULES_TOPOLOGIES="tls basepath single cluster"
-MODULES_NEWEST="main.yml:both errors.yml:both"
-MODULES_OLDER="main.yml:requests"
-modules_target "$@"
+modules_target --topologies "tls basepath single cluster" \
+    --newest "main.yml:both errors.yml:both" \
+    --older "main.yml:requests" \
+    -- "$@"

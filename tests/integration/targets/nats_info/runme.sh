@@ -17,8 +17,8 @@ modules_after_single() {
     nats_harness load-connections --count 1500 --subs-per-conn 7 --name-prefix open
 }
 
-MODULES_TOPOLOGIES="tls basepath super single cluster"
-MODULES_EXTRA_VARS='{"closed_connections": 20, "open_connections": 1500, "subs_per_connection": 7}'
-MODULES_NEWEST="main.yml:both paging.yml:both errors.yml:both"
-MODULES_OLDER="main.yml:requests paging.yml:requests"
-modules_target "$@"
+modules_target --topologies "tls basepath super single cluster" \
+    --vars '{"closed_connections": 20, "open_connections": 1500, "subs_per_connection": 7}' \
+    --newest "main.yml:both paging.yml:both errors.yml:both" \
+    --older "main.yml:requests paging.yml:requests" \
+    -- "$@"

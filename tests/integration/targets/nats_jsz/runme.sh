@@ -9,7 +9,7 @@ set -eux
 source ../setup_nats/files/runme_lib.sh
 source ../setup_nats_modules/files/modules_lib.sh
 
-MODULES_TOPOLOGIES="tls basepath single super cluster"
-MODULES_NEWEST="main.yml:both failover.yml:requests errors.yml:both"
-MODULES_OLDER="main.yml:requests failover.yml:open_url"
-modules_target "$@"
+modules_target --topologies "tls basepath single super cluster" \
+    --newest "main.yml:both failover.yml:requests errors.yml:both" \
+    --older "main.yml:requests failover.yml:open_url" \
+    -- "$@"
