@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2034  # the MODULES_* declarations are read by modules_target (setup_nats_modules/files/modules_lib.sh)
 # nats_info against real nats-server processes, 2.10.26 and 2.15.1. main.yml and paging.yml run
 # with requests on every version and once more with requests hidden (open_url) on the newest;
 # errors.yml runs with both transports. The run itself: modules_target
