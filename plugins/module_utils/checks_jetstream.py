@@ -40,7 +40,7 @@ def jetstream_rows(servers, warn, crit, state=None):
         for name, used, limit in (('memory_pct', jsz.get('memory'), config.get('max_memory')),
                                   ('storage_pct', jsz.get('storage'), config.get('max_storage'))):
             rows.append(make_row('jetstream', name, server.label, pct(used, limit), warn, crit, url=server.url,
-                                 reason='the server reports no %s limit' % name.split('_')[0]))
+                                 reason='the server reports no %s limit' % name[:-len('_pct')]))
         for account in jsz.get('account_details') or []:
             subject = '%s account %s' % (server.label, account.get('name'))
             for name, used, limit in (('memory_pct', account.get('memory'), account.get('reserved_memory')),

@@ -117,7 +117,7 @@ attributes:
     membership:
       - nats_tools.nats.nats
 notes:
-  - Read-only; RV(changed) is always false.
+  - Read-only; the task never reports a change.
   - natscli compares with C(>=); this module with C(>) (Nagios ranges). Metadata thresholds are used as given.
 author:
   - nats_tools.nats developers (@nats-tools)
@@ -216,6 +216,13 @@ perfdata:
   returned: always
   type: str
   sample: "'jetstream_memory_pct_n1'=80.2%;75;90"
+error_kind:
+  description:
+    - When a server could not be read, the kind of the first such error (C(unreachable), C(timeout), C(tls), C(auth),
+      C(redirect), C(too_large), C(invalid_response), C(http), C(not_served)); its row of check V(reachable) is critical.
+  returned: when a server could not be read
+  type: str
+  sample: unreachable
 prometheus:
   description: Prometheus text exposition (C(nats_check_value), C(nats_check_status), C(nats_check_overall_status)).
   returned: always
@@ -320,8 +327,10 @@ def main():
             if query is not None:
                 plan.append(('jsz', lambda m=monitor: m.jsz(**query)))
             plans.append(plan)
-        servers = [NatsServer.from_outcomes(monitor.url, outcomes)
-                   for monitor, outcomes in zip(client.monitors, read_servers(plans))]
+        answers = read_servers(plans)
+        servers = [NatsServer.from_outcomes(monitor.url, outcomes) for monitor, outcomes in zip(client.monitors, answers)]
+        # The kind of the first server that could not be read (module contract: error_kind on failure).
+        error_kinds = [outcomes['varz'][1].kind for outcomes in answers if outcomes['varz'][1] is not None]
         peer_not_after = {}
         if 'tls' in p['check']:
             for server in servers:
@@ -338,6 +347,8 @@ def main():
         result = dict(changed=False, status=verdict['status'], checks=rows, perfdata=perfdata(rows),
                       prometheus=prometheus(rows, verdict['status']),
                       summary=summary_line(verdict['status'], rows))
+        if error_kinds:
+            result['error_kind'] = error_kinds[0]
         if breaches(rows, p['fail_on']):
             client.warn_collected()
             module.fail_json(msg=failure_message(rows, verdict['status']), **result)

@@ -15,7 +15,10 @@ from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import
     NetworkFailure,
     answer_from,
     run_module,
+    run_module_output,
 )
+
+SECRET = 'n0t-to-be-seen-7f3a'
 
 URL = 'http://nats1:8222'
 OK = '2.15.1/check_single/ok/'
@@ -100,6 +103,23 @@ class TestRun:
         assert result.failed
         assert result.result['status'] == 'critical'
         assert result.msg.startswith('nats_check CRITICAL: CRITICAL: http://nats1:8222: ')
+        assert result.result['error_kind'] == 'unreachable'
+
+    def test_auth_failure_named(self, module_server):
+        module_server.route('/varz', (401, b'Unauthorized'))
+        result = run(dict(check='server'))
+        assert result.failed
+        assert 'authentication failed (HTTP 401)' in result.msg
+        assert result.result['error_kind'] == 'auth'
+
+    def test_url_password_and_headers_never_shown(self, module_server):
+        module_server.route('/varz', (503, b'down'))
+        text, result, logged = run_module_output(nats_check, dict(
+            urls=['http://ops:%s@nats1:8222' % SECRET], check=['server', 'jetstream'],
+            headers={'Authorization': 'Bearer ' + SECRET}))
+        assert result.get('failed')
+        assert SECRET not in text and SECRET not in repr(logged)
+        assert module_server.transports[0].options.password == SECRET
 
     def test_server_only_reads_varz(self, module_server):
         serve(module_server, OK)
