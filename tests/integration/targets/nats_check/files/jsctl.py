@@ -50,7 +50,7 @@ async def run(args):
             while done < args.count:
                 try:
                     msgs = await sub.fetch(min(100, args.count - done), timeout=2)
-                except nats.errors.TimeoutError:
+                except (nats.errors.TimeoutError, asyncio.TimeoutError):
                     break
                 for msg in msgs:
                     await msg.ack_sync()
