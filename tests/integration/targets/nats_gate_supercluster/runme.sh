@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# nats_gate on a supercluster with JetStream in every cluster (natslab topology supercluster_js:
+# cluster A = a1 a2 a3 on 127.0.0.11-13, cluster B = b1 b2 b3 on 127.0.0.21-23, gateways between
+# them, ONE meta group of six, leafnode server l1 on 127.0.0.31 connected to a1, R3 streams ORDERS_A
+# placed in A and ORDERS_B in B). Per nats-server version (2.12.8 lists the meta replicas on the
+# leader only, 2.15.1 on every server):
+# - healthy: the gate passes over all six, over A's three, over B's three, with expect_leafnodes;
+# - a2 SIGKILLed, then b2: the gate over all six fails within its wait_timeout naming it;
+# - l1 stopped: the leafnodes check fails naming a1, with expect_leafnodes and without it (the first
+#   round's counts are the expectation; l1 is stopped while the gate waits);
+# - a1 plus a server of an unrelated JetStream cluster: "different meta groups";
+# - cluster B's gateways cut (its servers restarted without their gateway block): the gateways
+#   check fails naming B.
+# Costs about 2 minutes per version on 2 busy cores (the failing gates wait 4-10 s each).
+set -eux -o pipefail
+source ../setup_nats/files/runme_lib.sh
+
+read -r -a VERSIONS <<< "${NATS_GATE_SUPERCLUSTER_VERSIONS:-2.12.8 2.15.1}"
+TIMES=()
+
+# scenario NAME [extra ansible-playbook args]: gate.yml with tasks/NAME.yml, timed
+scenario() {
+    local name="$1" t0="${SECONDS}"
+    shift
+    run_playbook gate.yml -e "scenario=${name}" \
+        -e "natslab_python=${NATS_HARNESS_PYTHON}" -e "natslab=${NATS_HARNESS}" "$@"
+    TIMES+=("${version} ${name}: $((SECONDS - t0)) s")
+}
+
+for version in "${VERSIONS[@]}"; do
+    t0="${SECONDS}"
+    nats_start supercluster_js "${version}" --messages 10
+    super="${NATS_WORKDIR}"
+    TIMES+=("${version} start: $((SECONDS - t0)) s")
+
+    scenario healthy "$@"
+
+    for victim in a2 b2; do
+        nats_harness kill --server "${victim}" --signal KILL
+        scenario killed -e "victim=${victim}" "$@"
+        nats_harness start-one --server "${victim}" --wait-healthy
+        nats_harness wait-ready
+    done
+
+    nats_harness kill --server l1
+    scenario leaf_expected "$@"
+    nats_harness start-one --server l1
+    nats_harness wait-ready
+    scenario leaf_first_round "$@"   # stops l1 itself, while the gate waits
+    nats_harness start-one --server l1
+    nats_harness wait-ready
+
+    nats_start cluster "${version}" --messages 0
+    other="${NATS_WORKDIR}"
+    other_url="$(nats_get nats_servers.n1.monitor_url)"
+    nats_use "${super}"
+    scenario mixed -e "other_url=${other_url}" -e other_name=n1 "$@"
+    nats_use "${other}"
+    nats_stop
+    nats_use "${super}"
+
+    nats_harness gateway cut --cluster B
+    scenario gateway_cut "$@"
+    nats_stop
+    TIMES+=("${version} total: $((SECONDS - t0)) s")
+done
+
+printf 'TIME %s\n' "${TIMES[@]}"
