@@ -16,34 +16,43 @@ set -eux -o pipefail
 source ../setup_nats/files/runme_lib.sh
 
 read -r -a VERSIONS <<< "${NATS_GATE_SUPERCLUSTER_VERSIONS:-2.12.8 2.15.1}"
-TIMES=()
+RESULTS=()
+FAILED=0
 
-# scenario NAME [extra ansible-playbook args]: gate.yml with tasks/NAME.yml, timed
+RESULTS_FILE="${NATS_WORKDIR_ROOT}/results.txt"
+BOTH='{"modes": [false, true]}'   # the gate once (wait: false), then with wait: true
+
+# scenario NAME [extra ansible-playbook args]: gate.yml with tasks/NAME.yml, timed. A failing
+# scenario is recorded and the next ones still run (each starts from a healthy supercluster);
+# the target fails at the end. Each assertion's PASS/FAIL line goes to RESULTS_FILE.
 scenario() {
-    local name="$1" t0="${SECONDS}"
+    local name="$1" t0="${SECONDS}" outcome=PASS
     shift
-    run_playbook gate.yml -e "scenario=${name}" \
-        -e "natslab_python=${NATS_HARNESS_PYTHON}" -e "natslab=${NATS_HARNESS}" "$@"
-    TIMES+=("${version} ${name}: $((SECONDS - t0)) s")
+    if ! run_playbook gate.yml -e "scenario=${name}" -e "results_file=${RESULTS_FILE}" \
+            -e "natslab_python=${NATS_HARNESS_PYTHON}" -e "natslab=${NATS_HARNESS}" "$@"; then
+        outcome=FAIL
+        FAILED=1
+    fi
+    RESULTS+=("${outcome} ${version} ${name} $((SECONDS - t0)) s")
 }
 
 for version in "${VERSIONS[@]}"; do
     t0="${SECONDS}"
     nats_start supercluster_js "${version}" --messages 10
     super="${NATS_WORKDIR}"
-    TIMES+=("${version} start: $((SECONDS - t0)) s")
+    RESULTS+=("---- ${version} start $((SECONDS - t0)) s")
 
     scenario healthy "$@"
 
     for victim in a2 b2; do
         nats_harness kill --server "${victim}" --signal KILL
-        scenario killed -e "victim=${victim}" "$@"
+        scenario killed -e "victim=${victim}" -e "${BOTH}" "$@"
         nats_harness start-one --server "${victim}" --wait-healthy
         nats_harness wait-ready
     done
 
     nats_harness kill --server l1
-    scenario leaf_expected "$@"
+    scenario leaf_expected -e "${BOTH}" "$@"
     nats_harness start-one --server l1
     nats_harness wait-ready
     scenario leaf_first_round "$@"   # stops l1 itself, while the gate waits
@@ -54,15 +63,17 @@ for version in "${VERSIONS[@]}"; do
     other="${NATS_WORKDIR}"
     other_url="$(nats_get nats_servers.n1.monitor_url)"
     nats_use "${super}"
-    scenario mixed -e "other_url=${other_url}" -e other_name=n1 "$@"
+    scenario mixed -e "other_url=${other_url}" -e other_name=n1 -e "${BOTH}" "$@"
     nats_use "${other}"
     nats_stop
     nats_use "${super}"
 
     nats_harness gateway cut --cluster B
-    scenario gateway_cut "$@"
+    scenario gateway_cut -e "${BOTH}" "$@"
     nats_stop
-    TIMES+=("${version} total: $((SECONDS - t0)) s")
+    RESULTS+=("---- ${version} total $((SECONDS - t0)) s")
 done
 
-printf 'TIME %s\n' "${TIMES[@]}"
+cat "${RESULTS_FILE}" || true
+printf 'RESULT %s\n' "${RESULTS[@]}"
+exit "${FAILED}"
