@@ -51,12 +51,7 @@ for version in "${VERSIONS[@]}"; do
 
     scenario healthy "$@"
 
-    for victim in a2 b2; do
-        nats_harness kill --server "${victim}" --signal KILL
-        scenario killed -e "victim=${victim}" -e "${BOTH}" "$@"
-        nats_harness start-one --server "${victim}" --wait-healthy
-        nats_harness wait-ready
-    done
+    scenario killed -e "${BOTH}" "$@"   # a2, then b2: kills, gates, restarts (tasks/killed_victim.yml)
 
     full=false
     if [[ "${FULL}" == *" ${version} "* ]]; then
@@ -64,13 +59,7 @@ for version in "${VERSIONS[@]}"; do
     fi
 
     if "${full}"; then
-        nats_harness kill --server l1
-        scenario leaf_expected -e "${BOTH}" "$@"
-        nats_harness start-one --server l1
-        nats_harness wait-ready
-        scenario leaf_first_round "$@"   # stops l1 itself, while the gate waits
-        nats_harness start-one --server l1
-        nats_harness wait-ready
+        scenario leaf -e "${BOTH}" "$@"     # stops l1 and starts it again, twice (tasks/leaf.yml)
     fi
 
     nats_start cluster "${version}" --messages 0
