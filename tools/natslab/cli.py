@@ -10,6 +10,7 @@ import signal
 from .binaries import cmd_install, cmd_versions
 from .common import LabError, log
 from .helpers import cmd_load_connections, cmd_stop_load, cmd_watchdog
+from .links import cmd_gateway, cmd_wait_ready
 from .load import cmd_load_helper
 from .servers import cmd_get, cmd_kill, cmd_logs, cmd_restart, cmd_start, cmd_start_one, cmd_status, cmd_wait_healthy
 from .stop import cmd_stop
@@ -80,6 +81,22 @@ def build_parser():
     p.add_argument('--query', default='', help='query string, e.g. js-enabled-only=true')
     p.add_argument('--timeout', type=float, default=60.0)
     p.set_defaults(func=cmd_wait_healthy)
+
+    p = sub.add_parser('wait-ready', help='wait until the topology is whole again (supercluster_js: routes, '
+                                          'gateways, leafnode, meta group, streams, /healthz; others: /healthz)')
+    workdir_arg(p)
+    p.add_argument('--timeout', type=float, default=60.0)
+    p.set_defaults(func=cmd_wait_ready)
+
+    p = sub.add_parser('gateway', help='cut or restore the gateways of one cluster of a supercluster (restarts '
+                                       'its servers without / with their gateway block)')
+    workdir_arg(p)
+    p.add_argument('action', choices=('cut', 'restore'))
+    p.add_argument('--cluster', required=True, help='cluster (= gateway) name, e.g. B')
+    p.add_argument('--timeout', type=float, default=60.0, help='bound of each wait (default 60)')
+    p.add_argument('--stop-timeout', type=float, default=15.0, help='SIGKILL after this long (default 15)')
+    p.add_argument('--wait-ready', action='store_true', help='restore: also wait until the whole topology is ready')
+    p.set_defaults(func=cmd_gateway)
 
     p = sub.add_parser('load-connections', help='hold N client connections open in a background helper')
     workdir_arg(p)

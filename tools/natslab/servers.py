@@ -70,7 +70,7 @@ def cmd_start(args):
             workdir, STATE_FILE))
     os.makedirs(workdir, exist_ok=True)
     bin_version = binary_version(binpath)
-    if args.topology == 'cluster':
+    if args.topology in ('cluster', 'supercluster_js'):
         import_nats()  # needed for the stream; fail before starting anything
     raise_nofile()
     t0 = time.time()
@@ -131,6 +131,8 @@ def cmd_start(args):
             st['servers'][name]['server_id'] = state['servers'][name].get('server_id')
         if state.get('stream'):
             st['stream'] = state['stream']
+        if state.get('streams'):
+            st['streams'] = state['streams']
         st['start_seconds'] = elapsed
         return st
     state = update_state(workdir, finish)

@@ -93,6 +93,11 @@ def build_env(state):
         'nats_gateways': state.get('gateways', {}),
         'nats_clusters': state.get('clusters', {}),
         'nats_leaf_url': None,
+        # supercluster_js: the streams placed per cluster, the leafnode connections each hub should
+        # have, the clusters with JetStream
+        'nats_streams': state.get('streams', []),
+        'nats_leafnodes': state.get('leafnodes', {}),
+        'nats_jetstream_clusters': state.get('jetstream_clusters', []),
         # account names clients without credentials land in / the system account
         'nats_default_account': (state.get('accounts') or {}).get('default', '$G'),
         'nats_system_account': (state.get('accounts') or {}).get('system', '$SYS'),

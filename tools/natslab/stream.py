@@ -58,3 +58,47 @@ def create_stream(state, timeout, messages):
     asyncio.run(main())
     state['stream'] = {'name': CLUSTER_STREAM, 'subjects': list(CLUSTER_SUBJECTS), 'replicas': replicas,
                        'messages': messages, 'consumer': CLUSTER_CONSUMER}
+
+
+def create_placed_streams(state, timeout, messages, specs):
+    """One R<replicas> file stream per spec (name, cluster, subjects, consumer, replicas), placed in
+    its cluster (placement by cluster name), a durable pull consumer each, ``messages`` published to
+    each (the supercluster_js topology). Recorded in state['streams']."""
+    nats = import_nats()
+    import asyncio  # pylint: disable=import-outside-toplevel
+    from nats.js.api import (AckPolicy, ConsumerConfig, Placement,  # pylint: disable=import-outside-toplevel
+                             StorageType, StreamConfig)
+    urls = [state['servers'][n]['client_url'] for n in state['order'] if state['servers'][n].get('role') != 'leaf']
+
+    async def retry(what, func):
+        deadline = time.time() + timeout
+        while True:
+            try:
+                return await func()
+            except Exception as exc:  # pylint: disable=broad-except
+                if time.time() >= deadline:
+                    raise LabError('%s failed for %ss: %r' % (what, timeout, exc))
+                await asyncio.sleep(0.25)
+
+    async def main():
+        async def quiet(*_args):
+            return None
+        nc = await nats.connect(servers=urls, connect_timeout=5, max_reconnect_attempts=10, reconnect_time_wait=0.5,
+                                error_cb=quiet, name='natslab')
+        try:
+            js = nc.jetstream(timeout=5)
+            for spec in specs:
+                await retry('creating stream %s' % spec['name'], lambda s=spec: js.add_stream(StreamConfig(
+                    name=s['name'], subjects=list(s['subjects']), num_replicas=s['replicas'],
+                    storage=StorageType.FILE, placement=Placement(cluster=s['cluster']))))
+                await retry('creating consumer %s' % spec['consumer'], lambda s=spec: js.add_consumer(
+                    s['name'], ConsumerConfig(durable_name=s['consumer'], ack_policy=AckPolicy.EXPLICIT)))
+                subject = spec['subjects'][0].replace('>', 'created')
+                for i in range(messages):
+                    payload = json.dumps({'order': i}).encode()
+                    await retry('publishing', lambda p=payload, subj=subject: js.publish(subj, p))
+        finally:
+            await nc.close()
+
+    asyncio.run(main())
+    state['streams'] = [dict(spec, messages=messages) for spec in specs]

@@ -8,19 +8,29 @@ import json
 import os
 
 from .common import HOST, LabError, log
-from .stream import create_stream
+from .stream import create_placed_streams, create_stream
 from .waits import Waiter
 
 __metaclass__ = type  # pylint: disable=invalid-name
 
 
-TOPOLOGIES = ('single', 'cluster', 'tls', 'super', 'basepath', 'supercluster')
+TOPOLOGIES = ('single', 'cluster', 'tls', 'super', 'basepath', 'supercluster', 'supercluster_js')
 # supercluster: every server on its own loopback address (Linux routes all of 127.0.0.0/8 to lo),
 # all with the same port numbers, as servers on separate hosts would be.
 SUPERCLUSTER_HOSTS = (('A', (('a1', '127.0.0.11'), ('a2', '127.0.0.12'), ('a3', '127.0.0.13'))),
                       ('B', (('b1', '127.0.0.21'), ('b2', '127.0.0.22'))))
 # JetStream only in cluster A: its meta group is a1 a2 a3, as in a plain 3-node cluster.
 SUPERCLUSTER_JETSTREAM = ('A',)
+# supercluster_js: 2 x 3 servers, JetStream in both clusters (ONE meta group of six), plus the
+# leafnode server l1 (no JetStream) whose only remote is a1's leafnode port.
+SUPERCLUSTER_JS_HOSTS = (('A', (('a1', '127.0.0.11'), ('a2', '127.0.0.12'), ('a3', '127.0.0.13'))),
+                         ('B', (('b1', '127.0.0.21'), ('b2', '127.0.0.22'), ('b3', '127.0.0.23'))))
+SUPERCLUSTER_JS_LEAF = ('l1', '127.0.0.31', 'a1')
+# one R3 file stream placed in each cluster (placement by cluster name), each with a durable consumer
+SUPERCLUSTER_JS_STREAMS = (
+    {'name': 'ORDERS_A', 'cluster': 'A', 'subjects': ['a.orders.>'], 'consumer': 'PROC_A', 'replicas': 3},
+    {'name': 'ORDERS_B', 'cluster': 'B', 'subjects': ['b.orders.>'], 'consumer': 'PROC_B', 'replicas': 3},
+)
 LAME_DUCK_GRACE = '1s'
 LAME_DUCK_DURATION = '30s'
 # gateways + leafnodes on one server need a system account; clients that send no
@@ -32,6 +42,10 @@ SUPER_ACCOUNTS = '''accounts {
 system_account: "SYS"
 no_auth_user: "app"'''
 SUPERCLUSTER_ACCOUNTS = SUPER_ACCOUNTS.replace('APP: {', 'APP: { jetstream: enabled,')
+# The gateway block of a supercluster server sits between these marker lines, so that
+# `natslab gateway --cut` can write the config without it (gateway settings cannot be reloaded).
+GATEWAY_BEGIN = '# natslab: gateway begin'
+GATEWAY_END = '# natslab: gateway end'
 JS_MAX_MEM = 256 * 1024 * 1024
 JS_MAX_FILE = 1024 * 1024 * 1024
 
@@ -155,6 +169,9 @@ def plan_topology(state, topology, version, binpath, ports):
         }
     elif topology == 'supercluster':
         plan_supercluster(state, version, binpath, ports, add)
+    elif topology == 'supercluster_js':
+        plan_supercluster(state, version, binpath, ports, add, hosts=SUPERCLUSTER_JS_HOSTS,
+                          jetstream_clusters=('A', 'B'), leaf=SUPERCLUSTER_JS_LEAF)
     else:
         raise LabError('unknown topology %r (one of %s)' % (topology, ', '.join(TOPOLOGIES)))
 
@@ -167,42 +184,69 @@ def plan_topology(state, topology, version, binpath, ports):
     state['order'] = order
 
 
-def plan_supercluster(state, version, binpath, ports, add):
-    """Cluster A (a1 a2 a3, JetStream) and cluster B (b1 b2, no JetStream) linked by gateways, every
-    server on its own loopback address with the same port numbers."""
+def plan_supercluster(state, version, binpath, ports, add, hosts=SUPERCLUSTER_HOSTS,
+                      jetstream_clusters=SUPERCLUSTER_JETSTREAM, leaf=None):
+    """Clusters linked by gateways, every server on its own loopback address with the same port
+    numbers. supercluster: A (a1 a2 a3, JetStream) and B (b1 b2, no JetStream). supercluster_js:
+    A (a1 a2 a3) and B (b1 b2 b3), JetStream in both (one meta group of six), and ``leaf`` =
+    (name, address, hub): a leafnode server (no JetStream) whose remote is the hub's leafnode port;
+    every server of the hub's cluster listens for leafnodes."""
     workdir = state['workdir']
-    hosts = [host for _cluster, members in SUPERCLUSTER_HOSTS for _name, host in members]
-    shared = dict((kind, ports.take_shared(hosts)) for kind in ('client', 'monitor', 'cluster', 'gateway'))
+    addrs = [host for _cluster, members in hosts for _name, host in members]
+    if leaf:
+        addrs.append(leaf[1])
+    kinds = ('client', 'monitor', 'cluster', 'gateway') + (('leafnode',) if leaf else ())
+    shared = dict((kind, ports.take_shared(addrs)) for kind in kinds)
+    server_ports = dict((k, shared[k]) for k in ('client', 'monitor', 'cluster', 'gateway'))
     state['jetstream'] = True
     state['accounts'] = {'system': 'SYS', 'default': 'APP'}
     state['clusters'] = {}
     state['gateways'] = {}
+    state['jetstream_clusters'] = list(jetstream_clusters)
+    hub_cluster = None
     recs = {}
-    for cluster, members in SUPERCLUSTER_HOSTS:
+    for cluster, members in hosts:
         state['clusters'][cluster] = [name for name, _host in members]
         for name, host in members:
-            rec = server_record(workdir, name, 'supercluster', version, binpath, dict(shared), host=host)
+            rec = server_record(workdir, name, 'supercluster', version, binpath, dict(server_ports), host=host)
             rec['cluster_name'] = rec['gateway_name'] = cluster
+            if leaf and name == leaf[2]:
+                hub_cluster = cluster
             recs[name] = rec
         first = recs[members[0][0]]
         state['gateways'][cluster] = {'server': first['name'], 'monitor_url': first['monitor_url'],
                                       'client_url': first['client_url']}
-    for cluster, members in SUPERCLUSTER_HOSTS:
+    for cluster, members in hosts:
         routes = ', '.join(q('nats-route://%s:%d' % (host, shared['cluster'])) for _name, host in members)
         remotes = ', '.join('{name: %s, urls: [%s]}' % (
             q(other), ', '.join(q('nats://%s:%d' % (host, shared['gateway'])) for _name, host in others))
-            for other, others in SUPERCLUSTER_HOSTS if other != cluster)
+            for other, others in hosts if other != cluster)
         for name, host in members:
             rec = recs[name]
-            jetstream = cluster in SUPERCLUSTER_JETSTREAM
+            jetstream = cluster in jetstream_clusters
             lines = common_conf(rec, jetstream=jetstream) + [SUPERCLUSTER_ACCOUNTS if jetstream else SUPER_ACCOUNTS]
             lines.append('cluster {\n  name: %s\n  listen: %s\n  routes: [%s]\n}' % (
                 q(cluster), q('%s:%d' % (host, shared['cluster'])), routes))
+            lines.append(GATEWAY_BEGIN)
             lines.append('gateway {\n  name: %s\n  listen: %s\n  gateways: [%s]\n}' % (
                 q(cluster), q('%s:%d' % (host, shared['gateway'])), remotes))
+            lines.append(GATEWAY_END)
+            if cluster == hub_cluster:
+                rec['ports']['leafnode'] = shared['leafnode']
+                lines.append('leafnodes {\n  listen: %s\n}' % q('%s:%d' % (host, shared['leafnode'])))
             lines.append('lame_duck_grace_period: %s' % q(LAME_DUCK_GRACE))
             lines.append('lame_duck_duration: %s' % q(LAME_DUCK_DURATION))
             add(rec, lines)
+    if leaf:
+        name, host, hub = leaf
+        rec = server_record(workdir, name, 'leaf', version, binpath,
+                            {'client': shared['client'], 'monitor': shared['monitor']}, host=host)
+        rec['hub'] = hub
+        lines = common_conf(rec, jetstream=False)
+        lines.append('leafnodes {\n  remotes: [{url: %s}]\n  reconnect: 1\n}' % q(
+            'nats-leaf://%s:%d' % (recs[hub]['host'], shared['leafnode'])))
+        add(rec, lines)
+        state['leafnodes'] = {hub: 1}
 
 
 def wait_topology(state, procs, timeout, messages):
@@ -223,4 +267,27 @@ def wait_topology(state, procs, timeout, messages):
         waiter.supercluster(state['clusters'])
         leader = waiter.meta_leader([n for c in SUPERCLUSTER_JETSTREAM for n in state['clusters'][c]])
         log('JetStream meta leader: %s' % leader)
+    elif topology == 'supercluster_js':
+        wait_supercluster_js(state, procs, timeout, messages)
+        return
+    waiter.healthz(names)
+
+
+def wait_supercluster_js(state, procs, timeout, messages, create=True):
+    """Ready: every route and gateway up, the leafnode connected, a meta group of six with a leader
+    agreed by all, the placed streams made (``create``) with every replica current, /healthz 200."""
+    waiter = Waiter(state, procs, timeout)
+    names = list(state['order'])
+    clusters = state['clusters']
+    waiter.supercluster(clusters)
+    for hub, count in sorted((state.get('leafnodes') or {}).items()):
+        leafs = [n for n in names if state['servers'][n].get('role') == 'leaf']
+        waiter.leafs([hub] + leafs, count)
+    # Bounded below the start timeout: a meta group that formed short is retried from scratch.
+    js_names = [n for c in state['jetstream_clusters'] for n in clusters[c]]
+    leader = Waiter(state, procs, min(timeout, 30.0)).meta_leader(js_names)
+    log('JetStream meta leader: %s (group of %d)' % (leader, len(js_names)))
+    if create:
+        create_placed_streams(state, timeout, messages, SUPERCLUSTER_JS_STREAMS)
+    waiter.streams_current(js_names, state.get('streams') or [])
     waiter.healthz(names)

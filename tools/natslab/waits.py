@@ -137,8 +137,35 @@ class Waiter:
             return (not bad, 'links not up: %s' % '; '.join(bad))
         self.until('routes and gateway connections', names, probe)
 
-    def leafs(self, names):
+    def leafs(self, names, count=1):
         def probe():
-            bad = [n for n in names if ((self.get(n, '/leafz') or {}).get('leafnodes') or 0) < 1]
-            return (not bad, 'no leafnode connection on %s' % ', '.join(bad))
+            bad = [n for n in names if ((self.get(n, '/leafz') or {}).get('leafnodes') or 0) < count]
+            return (not bad, 'fewer than %d leafnode connections on %s' % (count, ', '.join(bad)))
         self.until('leafnode connections', names, probe)
+
+    def streams_current(self, names, streams):
+        """Every stream of ``streams`` (dicts with name, replicas, consumer) has a leader and all
+        its other replicas current, as the stream leader's /jsz tells (account APP)."""
+        def probe():
+            bad = []
+            seen = {}
+            for name in names:
+                data = self.get(name, '/jsz?accounts=true&streams=true&consumers=true') or {}
+                for acc in data.get('account_details') or []:
+                    for stream in acc.get('stream_detail') or []:
+                        cluster = stream.get('cluster') or {}
+                        if cluster.get('leader') == name:
+                            seen[stream.get('name')] = (cluster, stream.get('consumer_detail') or [])
+            for spec in streams:
+                cluster, consumers = seen.get(spec['name'], (None, []))
+                if cluster is None:
+                    bad.append('%s has no leader' % spec['name'])
+                    continue
+                replicas = cluster.get('replicas') or []
+                current = [r.get('name') for r in replicas if r.get('current') and not r.get('offline')]
+                if len(current) < spec['replicas'] - 1:
+                    bad.append('%s replicas current: %s' % (spec['name'], current))
+                if spec.get('consumer') and spec['consumer'] not in [c.get('name') for c in consumers]:
+                    bad.append('%s has no consumer %s on its leader' % (spec['name'], spec['consumer']))
+            return (not bad, '; '.join(bad))
+        self.until('streams %s current' % ', '.join(s['name'] for s in streams), names, probe)
