@@ -6,13 +6,16 @@
     summary.py --check-units STAGE_DIR   fail unless the unit run executed at least one test
 
 RESULTS_DIR (build/results) holds stages.txt ("<stage> <passed|failed> <seconds>" per line,
-written by the Makefile; stages setup, sanity, units, integration) and one copy of
-ansible-test's tests/output per stage:
+written by the Makefile; stages setup, sanity, units, units-2.16, integration, integration-2.16,
+publish-check) and one copy of ansible-test's tests/output per stage:
   sanity/junit/ansible-test-sanity-*.xml   one file per sanity test (ansible-test --junit)
   sanity/ansible-lint.status               passed | failed | skipped (Makefile)
   units/junit/python*-units.xml            pytest junit files written by ansible-test units
+  units-2.16/junit/python*-units.xml       the same with ansible-core 2.16
   integration/integration-targets.txt      targets selected (ansible-test --list-targets)
   integration/data/integration-*.json      targets that passed, with run_time_seconds
+  integration-2.16/...                     the same with ansible-core 2.16
+  publish-check/<tool>.status              passed | failed per tool: galaxy-importer, antsibull-docs
 Standard library only.
 """
 
@@ -117,9 +120,35 @@ def integration_counts(stage_dir):
     return counts, detail
 
 
+PUBLISH_TOOLS = ('galaxy-importer', 'antsibull-docs')
+
+
+def publish_counts(stage_dir):
+    """One check per publishing tool, from the <tool>.status files the Makefile writes."""
+    counts = Counts()
+    states = []
+    for tool in PUBLISH_TOOLS:
+        status_file = os.path.join(stage_dir, tool + '.status')
+        status = 'not run'
+        if os.path.exists(status_file):
+            with open(status_file) as handle:
+                status = handle.read().strip()
+        states.append('%s %s' % (tool, status))
+        if status == 'passed':
+            counts.passed += 1
+        elif status == 'failed':
+            counts.failed += 1
+            counts.failed_names.append('%s (see %s.log in %s)' % (tool, tool, stage_dir))
+        else:
+            counts.skipped += 1
+    return counts, 'publishing checks (%s)' % ', '.join(states)
+
+
 MAX_LISTED = 25  # failures listed per stage
 
-STAGES = (('sanity', sanity_counts), ('units', units_counts), ('integration', integration_counts))
+STAGES = (('sanity', sanity_counts), ('units', units_counts), ('units-2.16', units_counts),
+          ('integration', integration_counts), ('integration-2.16', integration_counts),
+          ('publish-check', publish_counts))
 
 
 def summary(results_dir):
@@ -136,8 +165,10 @@ def summary(results_dir):
     print('')
     print('=' * 30 + ' make test summary ' + '=' * 30)
     if 'setup' in stages:
-        print('%-12s %-8s %5ds  .venv, nats-server binaries, pip bootstrap, interpreters' % (('setup',) + stages['setup']))
+        print('%-16s %-8s %5ds  .venv, tool venvs, nats-server binaries, pip bootstrap, interpreters' % (('setup',) + stages['setup']))
     for name, func in STAGES:
+        if name not in stages and not os.path.isdir(os.path.join(results_dir, name)):
+            continue  # not part of this run (make test-quick runs fewer stages)
         status, seconds = stages.get(name, ('not run', 0))
         counts, detail = func(os.path.join(results_dir, name))
         if status == 'failed' and not counts.failed:
@@ -145,13 +176,15 @@ def summary(results_dir):
             # count it, so that a broken stage can never read as "0 failed".
             counts.failed += 1
             counts.failed_names.append('%s (stage error, see its output above)' % name)
-        print('%-12s %-8s %5ds  %s: %s' % (name, status, seconds, counts.line(), detail))
+        if name.endswith('-2.16'):
+            detail += ', ansible-core 2.16'
+        print('%-16s %-8s %5ds  %s: %s' % (name, status, seconds, counts.line(), detail))
         for failed in counts.failed_names[:MAX_LISTED]:
             print('    FAILED %s' % failed)
         if len(counts.failed_names) > MAX_LISTED:
             print('    ... and %d more (see the output above)' % (len(counts.failed_names) - MAX_LISTED))
         total.add(counts)
-    print('%-12s %-8s %5ds' % ('total', 'failed' if total.failed else 'passed', sum(s for _, s in stages.values())))
+    print('%-16s %-8s %5ds' % ('total', 'failed' if total.failed else 'passed', sum(s for _, s in stages.values())))
     print('TOTAL: ' + total.line())
     return 1 if total.failed else 0
 

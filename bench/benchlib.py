@@ -2,16 +2,16 @@
 # Copyright (c) nats_tools.nats contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What every measurement of bench/run.py shares: the collection install, the nats-server
-harness, ansible-playbook runs, a module-process rusage wrapper, a /healthz side poller and
-statistics. Plain Python 3.11 (controller side), standard library only."""
+"""What every measurement of bench/run.py shares: the collection install, the local-cluster tool
+(natslab, tools/natslab) and the demo's rollout (tools/demo/local_rollout.py), ansible-playbook
+runs, a module-process rusage wrapper, a /healthz side poller and statistics. Plain Python 3.11
+(controller side), standard library only (nats-py through natslab)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
 import http.client
-import importlib.util
 import json
 import os
 import shutil
@@ -25,8 +25,13 @@ from urllib.parse import urlsplit
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
-HARNESS = os.path.join(ROOT, 'tests', 'integration', 'targets', 'setup_nats', 'files', 'nats_harness.py')
-DEMO = os.path.join(ROOT, 'playbooks', 'demo', 'rollout_under_load.py')
+# tools/: natslab (the local-cluster tool) and demo (the rollout against local processes, for rollout.py)
+TOOLS = os.path.join(ROOT, 'tools')
+if TOOLS not in sys.path:
+    sys.path.insert(0, TOOLS)
+
+from natslab.lab import Lab  # noqa: E402 pylint: disable=wrong-import-position
+
 MIB = 1024.0 * 1024.0
 
 
@@ -107,14 +112,6 @@ def collection_import_path():
             sys.path.append(path)
 
 
-def load_demo():
-    """playbooks/demo/rollout_under_load.py as a module (its Load, harness and run_rollout)."""
-    spec = importlib.util.spec_from_file_location('rollout_under_load', DEMO)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def machine_info():
     info = dict(nproc=os.cpu_count(), python=sys.version.split()[0])
     try:
@@ -156,67 +153,17 @@ def _dist_version(name):
 
 
 # ---------------------------------------------------------------------------
-# The nats-server harness (tests/integration/targets/setup_nats/files/nats_harness.py)
+# Real nats-server processes: natslab (tools/natslab)
 # ---------------------------------------------------------------------------
 
-class Harness:
-    """Real nats-server processes in one folder; every call bounded in time."""
+class Harness(Lab):
+    """natslab's Lab, failing with BenchError (a measurement that needed it is reported as not run),
+    and a failed start tried once more by default."""
 
-    def __init__(self, workdir):
-        self.workdir = workdir
-        self.started = False
-
-    def call(self, command, *args, **kwargs):
-        timeout = kwargs.pop('timeout', 300)
-        check = kwargs.pop('check', True)
-        cmd = [sys.executable, HARNESS, command]
-        if command not in ('install', 'versions'):
-            cmd += ['--workdir', self.workdir]
-        cmd += [str(a) for a in args]
-        try:
-            proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                                  timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise BenchError('harness %s timed out after %ss' % (command, timeout))
-        if check and proc.returncode != 0:
-            raise BenchError('harness %s %s failed:\n%s' % (command, ' '.join(str(a) for a in args),
-                                                            proc.stderr[-3000:]))
-        return proc
-
-    def install(self, version):
-        self.call('install', '--version', version, timeout=600)
+    error = BenchError
 
     def start(self, topology, version, ttl=3600, attempts=2, **options):
-        """Start a topology; a start that fails (the harness stops what it started) is tried
-        once more in a fresh folder, the failed one kept beside it as <workdir>.failed-<n>."""
-        args = ['--topology', topology, '--version', version, '--owner-pid', os.getpid(), '--ttl', ttl]
-        for key, value in options.items():
-            args += ['--' + key.replace('_', '-'), value]
-        for attempt in range(1, attempts + 1):
-            self.started = True
-            try:
-                self.call('start', *args, timeout=180)
-                return self.env()
-            except BenchError as exc:
-                self.stop()
-                if attempt == attempts:
-                    raise
-                log('%s start failed, trying again: %s' % (topology, str(exc).strip().splitlines()[-1][:300]))
-                os.rename(self.workdir, '%s.failed-%d' % (self.workdir, attempt))
-                os.makedirs(self.workdir)
-        return None
-
-    def env(self):
-        with open(os.path.join(self.workdir, 'env.yml')) as handle:
-            return json.load(handle)
-
-    def status(self):
-        return json.loads(self.call('status').stdout)
-
-    def stop(self):
-        if self.started:
-            self.call('stop', check=False, timeout=120)
-            self.started = False
+        return super(Harness, self).start(topology, version, ttl=ttl, attempts=attempts, **options)
 
 
 # ---------------------------------------------------------------------------

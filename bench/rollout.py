@@ -4,9 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Measurement 4: rolling upgrades of a 3-node JetStream cluster under publish load.
 
-Each run starts a fresh cluster on the old version (nats_harness.py), the demo's publisher with
-acks and consumer (playbooks/demo/rollout_under_load.py: Load), a /healthz side poller every
-50 ms, then one playbook: the collection's gated rolling_upgrade (the demo's run_rollout) or the
+Each run starts a fresh cluster on the old version (natslab), natslab's publisher with acks and
+consumer (natslab.load.Publisher, as in the demo), a /healthz side poller every
+50 ms, then one playbook: the collection's gated rolling_upgrade (the demo's local_rollout) or the
 naive playbook bench/playbooks/naive_rollout.yml (uri until 200, or pause 5 s), optionally with a
 release that exits at start. Afterwards every server that is down is started again on the old
 version, and every acked message is looked for in the stream."""
@@ -15,13 +15,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import argparse
 import asyncio
 import json
 import os
 import time
 
 import benchlib
+from demo import local_rollout as demo  # tools/ is on sys.path through benchlib
+from natslab.load import Publisher, stored_ids
 
 SCENARIOS = (
     # (key, playbook mode, faulty release)
@@ -116,12 +117,12 @@ def max_unhealthy(samples, names):
     return max([sum(1 for _t, _n, s in r if s != 200) for r in rounds if len(r) == len(names)] or [0])
 
 
-def read_back(demo, client_urls, attempts=6):
-    """Every message id stored in the stream (the demo's stored_ids), retried while the stream
+def read_back(client_urls, attempts=6):
+    """Every message id stored in the stream (natslab's stored_ids), retried while the stream
     elects a leader after the servers came back."""
     for attempt in range(1, attempts + 1):
         try:
-            return asyncio.run(demo.stored_ids(client_urls))
+            return asyncio.run(stored_ids(client_urls))
         except Exception as exc:  # pylint: disable=broad-except
             if attempt == attempts:
                 raise benchlib.BenchError('reading the stream back failed %d times: %r' % (attempts, exc))
@@ -129,7 +130,7 @@ def read_back(demo, client_urls, attempts=6):
     return None, None
 
 
-def run_one(key, mode, faulty, options, demo, workroot, index):
+def run_one(key, mode, faulty, options, workroot, index):
     """One rollout; returns a dict of what was measured."""
     workdir = os.path.join(workroot, 'm4-%s-%d' % (key, index))
     os.makedirs(workdir)
@@ -142,23 +143,22 @@ def run_one(key, mode, faulty, options, demo, workroot, index):
         names = env['nats_server_names']
         poller = benchlib.HealthzPoller(dict((n, env['nats_servers'][n]['monitor_url']) for n in names),
                                         interval=options.poll_interval, max_seconds=600).start()
-        load = demo.Load(env['nats_client_urls'], options.rate)
+        load = Publisher(env['nats_client_urls'], options.rate)
         load.start()
         time.sleep(options.settle)
         fault_vars = {}
         if faulty:
             fault_vars['nats_demo_server_bin'] = demo.make_bad_release(workdir)
         gate_timeout = options.bad_gate_timeout if faulty else options.gate_timeout
-        demo_args = argparse.Namespace(gate_timeout=gate_timeout)
         timer_file = os.path.join(workdir, 'tasks.jsonl')
         os.environ.update(BENCH_TIMER_FILE=timer_file, ANSIBLE_CALLBACKS_ENABLED='bench_timer',
                           ANSIBLE_CALLBACK_PLUGINS=os.path.join(benchlib.BENCH, 'callback_plugins'))
         started = time.time()
         if mode == 'gated':
-            rollout = demo.run_rollout(workdir, options.to_version, demo_args, fault_vars)
+            rollout = demo.run_rollout(workdir, options.to_version, gate_timeout, fault_vars)
         else:
-            rollout = demo.run_rollout(workdir, options.to_version, demo_args, fault_vars, playbook=NAIVE_PLAYBOOK,
-                                       extra_vars=dict(bench_naive_wait=mode, bench_demo_dir=os.path.dirname(benchlib.DEMO)))
+            rollout = demo.run_rollout(workdir, options.to_version, gate_timeout, fault_vars, playbook=NAIVE_PLAYBOOK,
+                                       extra_vars=dict(bench_naive_wait=mode, bench_demo_dir=demo.TASKS_DIR))
         ended = time.time()
         for name in ('BENCH_TIMER_FILE', 'ANSIBLE_CALLBACKS_ENABLED', 'ANSIBLE_CALLBACK_PLUGINS'):
             os.environ.pop(name, None)
@@ -173,7 +173,7 @@ def run_one(key, mode, faulty, options, demo, workroot, index):
             harness.call('start-one', '--server', name, '--version', options.from_version, '--timeout', 60)
         if down:
             harness.call('wait-healthy', '--timeout', 90, timeout=120)
-        ids, stored = read_back(demo, env['nats_client_urls'])
+        ids, stored = read_back(env['nats_client_urls'])
         lost = len(set(load.acked) - ids)
 
         floors = outages([s for s in poller_samples if started <= s[0]], names)
@@ -213,7 +213,6 @@ def run_one(key, mode, faulty, options, demo, workroot, index):
 
 def measure(options, workroot):
     """Every scenario, ``options.reps`` times, interleaved (one of each per round)."""
-    demo = benchlib.load_demo()
     harness = benchlib.Harness(workroot)
     for version in (options.from_version, options.to_version):
         harness.install(version)
@@ -221,7 +220,7 @@ def measure(options, workroot):
     runs = dict((key, []) for key, _mode, _faulty in scenarios)
     for index in range(options.reps):
         for key, mode, faulty in scenarios:
-            runs[key].append(run_one(key, mode, faulty, options, demo, workroot, index))
+            runs[key].append(run_one(key, mode, faulty, options, workroot, index))
     return dict(runs=runs, settings=dict(from_version=options.from_version, to_version=options.to_version,
                                          rate=options.rate, poll_interval=options.poll_interval,
                                          gate_timeout=options.gate_timeout, bad_gate_timeout=options.bad_gate_timeout,

@@ -72,7 +72,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.health import same_version
+from ansible_collections.nats_tools.nats.plugins.module_utils.versions import same_version
 
 
 def upgrade_plan(servers, hosts, version, meta_leader=None):

@@ -3,22 +3,15 @@
 # Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
 # SPDX-License-Identifier: BSD-2-Clause
 
-"""What nats_facts reports: one server's answers shaped into ``ansible_facts.nats``.
-
-``read_server`` reads the endpoints (all at once); the rest are pure functions."""
+"""What nats_facts reports: one server's answers shaped into ``ansible_facts.nats`` (pure)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.health import healthz_verdict, route_peers
-from ansible_collections.nats_tools.nats.plugins.module_utils.info import (
-    MIN_SUBSET,
-    PAGED,
-    resolve_gather_subset,
-    server_identity,
-)
-from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import run_concurrently
+from ansible_collections.nats_tools.nats.plugins.module_utils.gather import MIN_SUBSET, resolve_gather_subset
+from ansible_collections.nats_tools.nats.plugins.module_utils.healthz import healthz_verdict
+from ansible_collections.nats_tools.nats.plugins.module_utils.server import NatsServer, jetstream_enabled
 
 
 def facts_subset(requested):
@@ -28,39 +21,15 @@ def facts_subset(requested):
     return ['varz'] + [name for name in subset if name != 'varz']
 
 
-def fetch_endpoint(monitor, name, max_items):
-    """One endpoint's answer; /healthz as its document with ``http_status`` (kept when 500 or 503)."""
-    if name in PAGED:
-        return getattr(monitor, name)(max_items=max_items)
-    if name == 'healthz':
-        http_status, document = monitor.healthz()
-        return dict(document, http_status=http_status)
-    return getattr(monitor, name)()
-
-
-def read_server(monitor, subset, max_items=0):
-    """{name: (answer, MonitorError or None)} for every endpoint of ``subset``, read at once."""
-    outcomes = run_concurrently(
-        [lambda name=name: fetch_endpoint(monitor, name, max_items) for name in subset], monitor.max_workers)
-    return dict(zip(subset, outcomes))
-
-
 def unavailable_facts(url, error):
     """Facts of a host whose server cannot be read."""
     return dict(available=False, monitor_url=url, reason=str(error), error_kind=error.kind)
 
 
-def gateway_names(gatewayz):
-    """Names of the other clusters this server has a gateway connection with (either way)."""
-    gatewayz = gatewayz or {}
-    names = set(gatewayz.get('outbound_gateways') or {}) | set(gatewayz.get('inbound_gateways') or {})
-    return sorted(names)
-
-
 def jetstream_facts(varz, jsz, server_name):
     """{enabled, meta_leader, is_meta_leader, streams, consumers, messages, bytes}."""
     jsz = jsz or {}
-    enabled = bool(((varz or {}).get('jetstream') or {}).get('config')) and not jsz.get('disabled')
+    enabled = jetstream_enabled(varz or {}, jsz)
     meta = jsz.get('meta_cluster') or {}
     leader = meta.get('leader') or None
     return dict(
@@ -81,7 +50,8 @@ def shape_facts(url, answers):
     (connz, subsz, accountz, accstatz, raftz, ipqueuesz, stacksz, expvarz) is added as
     its whole answer under its own name."""
     varz = answers['varz'] or {}
-    identity = server_identity(varz)
+    server = NatsServer(url, varz=varz, routez=answers.get('routez'), gatewayz=answers.get('gatewayz'))
+    identity = server.identity()
     facts = dict(
         available=True,
         monitor_url=url,
@@ -90,14 +60,14 @@ def shape_facts(url, answers):
         version=identity['version'],
         go=varz.get('go'),
         cluster=identity['cluster'],
-        gateway=((varz.get('gateway') or {}).get('name')) or None,
+        gateway=server.gateway,
         connections=varz.get('connections', 0),
         leafnodes=varz.get('leafnodes', 0),
     )
     if 'routez' in answers:
-        facts['routes'] = route_peers(answers['routez'])
+        facts['routes'] = server.routes_to
     if 'gatewayz' in answers:
-        facts['gateways'] = gateway_names(answers['gatewayz'])
+        facts['gateways'] = server.gateways
     if 'leafz' in answers:
         leafz = answers['leafz'] or {}
         facts['leafnodes'] = leafz.get('leafnodes', len(leafz.get('leafs') or []))

@@ -240,17 +240,13 @@ ansible_facts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.common import (
+from ansible_collections.nats_tools.nats.plugins.module_utils.errors import EndpointNotServed
+from ansible_collections.nats_tools.nats.plugins.module_utils.facts import facts_subset, shape_facts, unavailable_facts
+from ansible_collections.nats_tools.nats.plugins.module_utils.gather import read_server
+from ansible_collections.nats_tools.nats.plugins.module_utils.module_client import (
     NatsModuleClient,
     connection_argument_spec,
 )
-from ansible_collections.nats_tools.nats.plugins.module_utils.facts import (
-    facts_subset,
-    read_server,
-    shape_facts,
-    unavailable_facts,
-)
-from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import EndpointNotServed
 
 
 def argument_spec():
@@ -273,33 +269,31 @@ def main():
     if params['max_items'] < 0:
         module.fail_json(msg='max_items must be 0 (no cap) or more')
 
-    client = NatsModuleClient(module)
-    outcomes = read_server(client.monitor, subset, params['max_items'])
-    client.close()
+    with NatsModuleClient(module) as client:
+        outcomes = read_server(client.monitor, subset, params['max_items'])
+        varz_error = outcomes['varz'][1]
+        if varz_error is not None:
+            if params['fail_on_unreachable']:
+                client.fail(varz_error)
+            client.exit(changed=False, ansible_facts=dict(nats=unavailable_facts(client.url, varz_error)))
 
-    varz_error = outcomes['varz'][1]
-    if varz_error is not None:
-        if params['fail_on_unreachable']:
-            client.fail(varz_error)
-        module.exit_json(changed=False, ansible_facts=dict(nats=unavailable_facts(client.url, varz_error)))
-
-    answers, unavailable, errors = {}, {}, {}
-    for name in subset:
-        data, error = outcomes[name]
-        if isinstance(error, EndpointNotServed):
-            unavailable[name] = str(error)
-            module.warn('%s is not served by this server: %s' % (name, error))
-        elif error is not None:
-            errors[name] = str(error)
-            module.warn('%s could not be read: %s' % (name, error))
-        else:
-            answers[name] = data
-    facts = shape_facts(client.url, answers)
-    if unavailable:
-        facts['unavailable'] = unavailable
-    if errors:
-        facts['errors'] = errors
-    module.exit_json(changed=False, ansible_facts=dict(nats=facts))
+        answers, unavailable, errors = {}, {}, {}
+        for name in subset:
+            data, error = outcomes[name]
+            if isinstance(error, EndpointNotServed):
+                unavailable[name] = str(error)
+                module.warn('%s is not served by this server: %s' % (name, error))
+            elif error is not None:
+                errors[name] = str(error)
+                module.warn('%s could not be read: %s' % (name, error))
+            else:
+                answers[name] = data
+        facts = shape_facts(client.url, answers)
+        if unavailable:
+            facts['unavailable'] = unavailable
+        if errors:
+            facts['errors'] = errors
+        client.exit(changed=False, ansible_facts=dict(nats=facts))
 
 
 if __name__ == '__main__':

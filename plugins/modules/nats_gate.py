@@ -201,19 +201,19 @@ elapsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.cluster import ClusterReader
-from ansible_collections.nats_tools.nats.plugins.module_utils.common import (
-    check_connection_params,
+from ansible_collections.nats_tools.nats.plugins.module_utils.gate import GATE_CHECKS, ClusterReader, evaluate_gate
+from ansible_collections.nats_tools.nats.plugins.module_utils.module_client import (
+    NatsModuleClient,
     connection_argument_spec,
-    transport_options,
+    wait_argument_spec,
 )
-from ansible_collections.nats_tools.nats.plugins.module_utils.health import GATE_CHECKS, evaluate_gate
-from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import monitors_for, poll, validate_url
+from ansible_collections.nats_tools.nats.plugins.module_utils.waiting import attempt_until
 
 
 def argument_spec():
     spec = connection_argument_spec()
     spec['url'] = dict(type='str')  # one URL makes no cluster; kept so module_defaults of the group apply
+    spec.update(wait_argument_spec(wait=True, wait_timeout=300, wait_interval=1))
     spec.update(
         urls=dict(type='list', elements='str', required=True),
         server_names=dict(type='list', elements='str'),
@@ -225,10 +225,7 @@ def argument_spec():
         max_peer_seen=dict(type='float', default=5),
         fail_on_r1=dict(type='bool', default=False),
         checks=dict(type='list', elements='str', choices=list(GATE_CHECKS)),
-        wait=dict(type='bool', default=True),
         consecutive_passes=dict(type='int', default=1, no_log=False),
-        wait_timeout=dict(type='float', default=300),
-        wait_interval=dict(type='float', default=1),
     )
     return spec
 
@@ -238,12 +235,9 @@ def main():
                            required_by=dict(version_servers='expect_version'))
     p = module.params
     urls = p['urls']
+    problems = []
     if not urls:
-        module.fail_json(msg='urls must name at least one monitoring URL')
-    problems = ['%s: %s' % (url, reason) for url, reason in ((u, validate_url(u)) for u in urls) if reason]
-    reason = check_connection_params(p)
-    if reason:
-        problems.append(reason)
+        problems.append('urls must name at least one monitoring URL')
     if p['server_names'] and len(p['server_names']) != len(urls):
         problems.append('server_names must name one server per URL (%d names, %d urls)'
                         % (len(p['server_names']), len(urls)))
@@ -256,31 +250,25 @@ def main():
     if problems:
         module.fail_json(msg='; '.join(problems))
 
-    monitors = monitors_for(urls, transport_options(p))
-    reader = ClusterReader(monitors, names=p['server_names'])
-    settings = dict(expect_servers=p['expect_servers'] or len(urls), expect_version=p['expect_version'],
-                    version_servers=p['version_servers'], draining=p['draining'], max_lag=p['max_lag'],
-                    max_peer_seen=p['max_peer_seen'], fail_on_r1=p['fail_on_r1'], checks=p['checks'])
+    with NatsModuleClient(module, urls=urls, waits=True) as client:
+        reader = ClusterReader(client.monitors, names=p['server_names'])
+        settings = dict(expect_servers=p['expect_servers'] or len(urls), expect_version=p['expect_version'],
+                        version_servers=p['version_servers'], draining=p['draining'], max_lag=p['max_lag'],
+                        max_peer_seen=p['max_peer_seen'], fail_on_r1=p['fail_on_r1'], checks=p['checks'])
+        streak = [0]
 
-    streak = [0]
+        def attempt():
+            verdict = evaluate_gate(reader.read(), **settings)
+            streak[0] = streak[0] + 1 if verdict['passed'] else 0
+            return streak[0] >= p['consecutive_passes'], verdict
 
-    def attempt():
-        verdict = evaluate_gate(reader.read(), **settings)
-        streak[0] = streak[0] + 1 if verdict['passed'] else 0
-        return streak[0] >= p['consecutive_passes'], verdict
-
-    if p['wait']:
-        passed, verdict, attempts, elapsed = poll(attempt, p['wait_timeout'], p['wait_interval'])
-    else:
-        passed, verdict = attempt()
-        attempts, elapsed = 1, 0.0
-    monitors[0].close()
-
-    result = dict(changed=False, attempts=attempts, elapsed=elapsed, **verdict)
-    if not passed:
-        module.fail_json(msg='gate failed after %.1f s (%d attempt%s): %s' % (
-            elapsed, attempts, '' if attempts == 1 else 's', '; '.join(verdict['problems'])), **result)
-    module.exit_json(**result)
+        passed, verdict, attempts, elapsed = attempt_until(p, attempt)
+        result = dict(changed=False, attempts=attempts, elapsed=elapsed, **verdict)
+        if not passed:
+            client.warn_collected()
+            module.fail_json(msg='gate failed after %.1f s (%d attempt%s): %s' % (
+                elapsed, attempts, '' if attempts == 1 else 's', '; '.join(verdict['problems'])), **result)
+        client.exit(**result)
 
 
 if __name__ == '__main__':

@@ -154,6 +154,14 @@ url:
   returned: always
   type: str
   sample: http://127.0.0.1:8222/healthz?details=true
+error_kind:
+  description:
+    - Why the server could not be asked, when it could not (V(unreachable), V(timeout), V(tls), V(auth),
+      V(redirect), V(too_large), V(invalid_response), V(http), V(not_served)); see the collection's
+      C(docs/module-contract.md).
+  returned: when the request failed
+  type: str
+  sample: unreachable
 attempts:
   description: How many times /healthz was asked.
   returned: always
@@ -168,23 +176,24 @@ elapsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.common import (
-    NatsModuleClient,
-    connection_argument_spec,
-)
-from ansible_collections.nats_tools.nats.plugins.module_utils.health import (
+from ansible_collections.nats_tools.nats.plugins.module_utils.errors import MonitorError
+from ansible_collections.nats_tools.nats.plugins.module_utils.healthz import (
     healthz_needs_version,
     healthz_params,
     healthz_verdict,
 )
-from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import MonitorError, poll
+from ansible_collections.nats_tools.nats.plugins.module_utils.module_client import (
+    NatsModuleClient,
+    connection_argument_spec,
+    wait_argument_spec,
+)
+from ansible_collections.nats_tools.nats.plugins.module_utils.waiting import attempt_until
 
-PERMANENT_ERRORS = ('tls', 'not_served')
 
-
-def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(
+def argument_spec():
+    spec = connection_argument_spec()
+    spec.update(wait_argument_spec(wait=False, wait_timeout=120, wait_interval=1))
+    spec.update(
         js_enabled_only=dict(type='bool', default=False),
         js_server_only=dict(type='bool', default=False),
         js_meta_only=dict(type='bool', default=False),
@@ -192,55 +201,49 @@ def main():
         stream=dict(type='str'),
         consumer=dict(type='str'),
         details=dict(type='bool', default=True),
-        wait=dict(type='bool', default=False),
-        wait_timeout=dict(type='float', default=120),
-        wait_interval=dict(type='float', default=1),
         fail_on_unhealthy=dict(type='bool', default=True),
     )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_by=dict(stream='account', consumer='stream'),
-    )
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           required_by=dict(stream='account', consumer='stream'))
     p = module.params
     # Not mutually_exclusive in the spec: that would also refuse an explicit false beside a true.
     if p['js_server_only'] and p['js_meta_only']:
         module.fail_json(msg='parameters are mutually exclusive: js_server_only|js_meta_only')
-    client = NatsModuleClient(module)
-    query = dict((k, p[k]) for k in ('js_enabled_only', 'js_server_only', 'js_meta_only',
-                                     'account', 'stream', 'consumer', 'details'))
-    version_needed = healthz_needs_version(**query)
+    with NatsModuleClient(module, waits=True) as client:
+        query = dict((k, p[k]) for k in ('js_enabled_only', 'js_server_only', 'js_meta_only',
+                                         'account', 'stream', 'consumer', 'details'))
+        version_needed = healthz_needs_version(**query)
 
-    def attempt():
-        try:
-            version = client.monitor.server_version() if version_needed else None
-            params = healthz_params(version=version, **query)
-            http_status, document = client.monitor.healthz(**params)
-            verdict = healthz_verdict(http_status, document)
-            verdict['url'] = client.monitor.endpoint_url('healthz', params)
-        except MonitorError as error:
-            verdict = dict(healthy=False, status='unreachable' if error.status is None else 'error',
-                           http_status=error.status, error=str(error), errors=[], url=error.url,
-                           error_kind=error.kind)
-        # Waiting cannot mend a wrong certificate, path or option: stop at once.
-        permanent = verdict.get('error_kind') in PERMANENT_ERRORS or verdict.get('http_status') == 400
-        return verdict['healthy'] or permanent, verdict
+        def attempt():
+            try:
+                version = client.monitor.server_version() if version_needed else None
+                params = healthz_params(version=version, **query)
+                http_status, document = client.monitor.healthz(**params)
+                verdict = healthz_verdict(http_status, document)
+                verdict['url'] = client.monitor.endpoint_url('healthz', params)
+                # A 400 is an option this server does not know: waiting cannot mend it.
+                return verdict['healthy'], verdict, http_status == 400
+            except MonitorError as error:
+                verdict = dict(healthy=False, status='unreachable' if error.status is None else 'error',
+                               http_status=error.status, error=str(error), errors=[], url=error.url,
+                               error_kind=error.kind)
+                return False, verdict, error.permanent
 
-    if p['wait']:
-        _passed, verdict, attempts, elapsed = poll(attempt, p['wait_timeout'], p['wait_interval'])
-    else:
-        _passed, verdict = attempt()
-        attempts, elapsed = 1, 0.0
-    verdict.pop('error_kind', None)
-    if verdict.get('http_status') is None:
-        verdict.pop('http_status')
-    result = dict(changed=False, attempts=attempts, elapsed=elapsed, **verdict)
+        _passed, verdict, attempts, elapsed = attempt_until(p, attempt)
+        if verdict.get('http_status') is None:
+            verdict.pop('http_status')
+        result = dict(changed=False, attempts=attempts, elapsed=elapsed, **verdict)
 
-    if not verdict['healthy'] and p['fail_on_unhealthy']:
-        waited = ' after %d attempts in %.1f s' % (attempts, elapsed) if p['wait'] else ''
-        module.fail_json(msg='%s: not healthy%s: %s' % (client.url, waited, verdict['error'] or verdict['status']),
-                         **result)
-    module.exit_json(**result)
+        if not verdict['healthy'] and p['fail_on_unhealthy']:
+            waited = ' after %d attempts in %.1f s' % (attempts, elapsed) if p['wait'] else ''
+            result.pop('error_kind', None)
+            module.fail_json(msg='%s: not healthy%s: %s' % (client.url, waited, verdict['error'] or verdict['status']),
+                             error_kind=verdict.get('error_kind'), **result)
+        client.exit(**result)
 
 
 if __name__ == '__main__':

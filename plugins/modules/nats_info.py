@@ -397,21 +397,14 @@ expvarz:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.common import (
+from ansible_collections.nats_tools.nats.plugins.module_utils.errors import EndpointNotServed
+from ansible_collections.nats_tools.nats.plugins.module_utils.gather import DEBUG_SUBSET, read_server, resolve_gather_subset
+from ansible_collections.nats_tools.nats.plugins.module_utils.healthz import healthz_needs_version, healthz_params
+from ansible_collections.nats_tools.nats.plugins.module_utils.module_client import (
     NatsModuleClient,
     connection_argument_spec,
 )
-from ansible_collections.nats_tools.nats.plugins.module_utils.health import healthz_needs_version, healthz_params
-from ansible_collections.nats_tools.nats.plugins.module_utils.info import (
-    DEBUG_SUBSET,
-    PAGED,
-    resolve_gather_subset,
-    server_identity,
-)
-from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import (
-    EndpointNotServed,
-    run_concurrently,
-)
+from ansible_collections.nats_tools.nats.plugins.module_utils.server import NatsServer
 
 SUBS_CHOICES = ['true', 'false', 'detail']
 
@@ -462,15 +455,6 @@ def query_params(params, name):
     return query
 
 
-def fetch_endpoint(monitor, name, query, max_items):
-    if name in PAGED:
-        return getattr(monitor, name)(max_items=max_items, **query)
-    if name == 'healthz':
-        http_status, document = monitor.healthz(**query)
-        return dict(document, http_status=http_status)
-    return getattr(monitor, name)(**query)
-
-
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
@@ -489,33 +473,31 @@ def main():
     if health.get('stream') and not health.get('account') or health.get('consumer') and not health.get('stream'):
         module.fail_json(msg='healthz: stream needs account, consumer needs stream')
 
-    client = NatsModuleClient(module)
-    monitor = client.monitor
-    queries = dict((name, query_params(params, name)) for name in subset)
+    with NatsModuleClient(module) as client:
+        monitor = client.monitor
+        queries = dict((name, query_params(params, name)) for name in subset)
 
-    # js_meta_only is spelled by server version (see nats_healthz): ask the version first.
-    if healthz_needs_version(**queries.get('healthz', {})):
-        queries['healthz'] = healthz_params(version=client.call(monitor.server_version), **queries['healthz'])
+        # js_meta_only is spelled by server version (see nats_healthz): ask the version first.
+        if healthz_needs_version(**queries.get('healthz', {})):
+            queries['healthz'] = healthz_params(version=client.call(monitor.server_version), **queries['healthz'])
 
-    outcomes = run_concurrently(
-        [lambda name=name: fetch_endpoint(monitor, name, queries[name], params['max_items']) for name in subset],
-        monitor.max_workers)
-
-    result = dict(changed=False, gathered=[], unavailable={})
-    for name, (data, error) in zip(subset, outcomes):
-        # Every version this collection supports serves the core endpoints: a 404 there means a
-        # wrong URL or base path. Only the debug endpoints may be missing from a server.
-        if isinstance(error, EndpointNotServed) and name in DEBUG_SUBSET:
-            result['unavailable'][name] = str(error)
-            module.warn('%s is not served by this server: %s' % (name, error))
-            continue
-        if error is not None:
-            client.fail(error, gathered=result['gathered'])
-        result[name] = data
-        result['gathered'].append(name)
-    if 'varz' in result:
-        result['server'] = server_identity(result['varz'])
-    module.exit_json(**result)
+        outcomes = read_server(monitor, subset, params['max_items'], queries)
+        result = dict(changed=False, gathered=[], unavailable={})
+        for name in subset:
+            data, error = outcomes[name]
+            # Every version this collection supports serves the core endpoints: a 404 there means a
+            # wrong URL or base path. Only the debug endpoints may be missing from a server.
+            if isinstance(error, EndpointNotServed) and name in DEBUG_SUBSET:
+                result['unavailable'][name] = str(error)
+                module.warn('%s is not served by this server: %s' % (name, error))
+                continue
+            if error is not None:
+                client.fail(error, gathered=result['gathered'])
+            result[name] = data
+            result['gathered'].append(name)
+        if 'varz' in result:
+            result['server'] = NatsServer(client.url, varz=result['varz']).identity()
+        client.exit(**result)
 
 
 if __name__ == '__main__':

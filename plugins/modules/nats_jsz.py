@@ -68,20 +68,29 @@ options:
     description: Raft entries a replica may lag behind and still count as current.
     type: int
     default: 0
+  wait:
+    description:
+      - Poll until the condition of O(wait_for) holds, a permanent error (TLS, authentication, a 4xx answer)
+        is met, or O(wait_timeout) passes; the task fails when the condition does not hold by then.
+      - Default is V(true) when O(wait_for) is V(meta_leader) or V(current) (as before this option existed),
+        else V(false).
+    type: bool
   wait_for:
     description:
-      - V(none) reads once.
+      - What O(wait=true) waits for.
       - V(meta_leader) polls until the meta group has a leader (a standalone JetStream server has no meta group and passes at once).
       - V(current) polls until RV(summary.healthy) is true; it turns on O(accounts), O(streams) and O(consumers) so that every replica is judged.
+      - V(none) (deprecated, the same as O(wait=false)) reads once.
+      - When not set, O(wait=true) waits for V(current).
     type: str
     choices: [none, meta_leader, current]
-    default: none
   wait_timeout:
-    description: Seconds to wait for O(wait_for); the task fails when the condition does not hold by then.
+    description:
+      - Seconds O(wait=true) may take in all, the last request included; must be 0 or more.
     type: float
     default: 120
   wait_interval:
-    description: Seconds between attempts.
+    description: Seconds between attempts with O(wait=true); must be more than 0.
     type: float
     default: 1
 extends_documentation_fragment:
@@ -223,20 +232,23 @@ elapsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.common import (
+from ansible_collections.nats_tools.nats.plugins.module_utils.jsz import jsz_wait_satisfied, summarize_jsz
+from ansible_collections.nats_tools.nats.plugins.module_utils.module_client import (
     NatsModuleClient,
     connection_argument_spec,
+    wait_argument_spec,
 )
-from ansible_collections.nats_tools.nats.plugins.module_utils.health import jsz_wait_satisfied, summarize_jsz
-from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import MonitorError, poll, run_concurrently
+from ansible_collections.nats_tools.nats.plugins.module_utils.reader import read_servers
+from ansible_collections.nats_tools.nats.plugins.module_utils.waiting import attempt_until
 
 QUERY_OPTIONS = ('acc', 'accounts', 'streams', 'consumers', 'config', 'raft', 'leader_only',
                  'stream_leader_only', 'direct_consumers')
 
 
-def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(
+def argument_spec():
+    spec = connection_argument_spec()
+    spec.update(wait_argument_spec(wait=None, wait_timeout=120, wait_interval=1))
+    spec.update(
         acc=dict(type='str'),
         accounts=dict(type='bool', default=False),
         streams=dict(type='bool', default=False),
@@ -248,50 +260,52 @@ def main():
         direct_consumers=dict(type='bool', default=False),
         max_items=dict(type='int', default=10000),
         max_lag=dict(type='int', default=0),
-        wait_for=dict(type='str', default='none', choices=['none', 'meta_leader', 'current']),
-        wait_timeout=dict(type='float', default=120),
-        wait_interval=dict(type='float', default=1),
+        wait_for=dict(type='str', choices=['none', 'meta_leader', 'current']),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     p = module.params
     if p['max_lag'] < 0 or p['max_items'] < 0:
         module.fail_json(msg='max_lag and max_items must be 0 or more')
-    client = NatsModuleClient(module)
-    query = dict((name, p[name]) for name in QUERY_OPTIONS)
-    if p['wait_for'] == 'current':
-        query.update(accounts=True, streams=True, consumers=True)
+    if p['wait_for'] == 'none':
+        module.deprecate('wait_for=none is the same as wait=false; set wait instead', version='2.0.0',
+                         collection_name='nats_tools.nats')
+        p['wait'] = False
+    elif p['wait'] is None:
+        # Before `wait` existed, a wait_for other than none meant waiting; an unset wait_for did not.
+        p['wait'] = p['wait_for'] is not None
+    p['wait_for'] = p['wait_for'] or 'current'
+    with NatsModuleClient(module, waits=True) as client:
+        query = dict((name, p[name]) for name in QUERY_OPTIONS)
+        if p['wait'] and p['wait_for'] == 'current':
+            query.update(accounts=True, streams=True, consumers=True)
 
-    def attempt():
-        # /varz says which server answered: only a group's leader can judge its replicas.
-        (varz, varz_error), (jsz, jsz_error) = run_concurrently(
-            [client.monitor.varz, lambda: client.monitor.jsz(max_items=p['max_items'], **query)])
-        error = jsz_error or varz_error
-        if error is not None:
-            # A restarting server refuses connections for a while: keep waiting.
-            if p['wait_for'] != 'none' and error.kind in ('unreachable', 'timeout'):
-                return False, dict(error=error)
-            raise error
-        summary = summarize_jsz(jsz, max_lag=p['max_lag'], server_name=varz.get('server_name'))
-        return jsz_wait_satisfied(summary, p['wait_for']), dict(jsz=jsz, summary=summary)
+        def attempt():
+            # /varz says which server answered: only a group's leader can judge its replicas.
+            outcomes = read_servers([[('varz', client.monitor.varz),
+                                      ('jsz', lambda: client.monitor.jsz(max_items=p['max_items'], **query))]])[0]
+            (varz, varz_error), (jsz, jsz_error) = outcomes['varz'], outcomes['jsz']
+            error = jsz_error or varz_error
+            if error is not None:
+                # A restarting server refuses connections for a while: keep waiting, unless waiting cannot mend it.
+                return False, dict(error=error), error.permanent or not p['wait']
+            summary = summarize_jsz(jsz, max_lag=p['max_lag'], server_name=varz.get('server_name'))
+            passed = jsz_wait_satisfied(summary, p['wait_for']) if p['wait'] else True
+            return passed, dict(jsz=jsz, summary=summary)
 
-    try:
-        if p['wait_for'] == 'none':
-            passed, outcome = attempt()
-            attempts, elapsed = 1, 0.0
-        else:
-            passed, outcome, attempts, elapsed = poll(attempt, p['wait_timeout'], p['wait_interval'])
-    except MonitorError as error:
-        client.fail(error)
-
-    if 'error' in outcome:
-        client.fail(outcome['error'], attempts=attempts, elapsed=elapsed)
-    result = dict(changed=False, attempts=attempts, elapsed=elapsed, **outcome)
-    if not passed:
-        summary = outcome['summary']
-        module.fail_json(msg='%s: JetStream not %s after %d attempts in %.1f s: %s' % (
-            client.url, 'ready (no meta leader)' if p['wait_for'] == 'meta_leader' else 'current',
-            attempts, elapsed, '; '.join(summary['problems']) or 'no meta leader'), **result)
-    module.exit_json(**result)
+        passed, outcome, attempts, elapsed = attempt_until(p, attempt)
+        if 'error' in outcome:
+            client.fail(outcome['error'], attempts=attempts, elapsed=elapsed)
+        result = dict(changed=False, attempts=attempts, elapsed=elapsed, **outcome)
+        if not passed:
+            summary = outcome['summary']
+            module.fail_json(msg='%s: JetStream not %s after %d attempts in %.1f s: %s' % (
+                client.url, 'ready (no meta leader)' if p['wait_for'] == 'meta_leader' else 'current',
+                attempts, elapsed, '; '.join(summary['problems']) or 'no meta leader'), **result)
+        client.exit(**result)
 
 
 if __name__ == '__main__':

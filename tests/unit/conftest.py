@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils import common
+from ansible_collections.nats_tools.nats.plugins.module_utils import module_client
 from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import (
     FakeClock,
     FakeNatsServer,
@@ -39,7 +39,7 @@ def fake_clock():
 
 @pytest.fixture
 def module_server(nats_server, monkeypatch):
-    """``nats_server`` behind every client a module builds (common.make_transport is replaced).
+    """``nats_server`` behind every client a module builds (module_client.make_transport is replaced).
 
     ``module_server.transports`` lists the FakeTransports made, with the
     TransportOptions each got."""
@@ -50,5 +50,5 @@ def module_server(nats_server, monkeypatch):
         nats_server.transports.append(transport)
         return transport
 
-    monkeypatch.setattr(common, 'make_transport', make_transport)
+    monkeypatch.setattr(module_client, 'make_transport', make_transport)
     return nats_server

@@ -1,20 +1,12 @@
 #!/usr/bin/env bash
-# Rolling upgrades of a real 3-node JetStream cluster under publish load (playbooks/demo/rollout_under_load.py
-# checks every expectation itself and exits non-zero when one fails; it stops what it starts).
+# Rolling upgrades of a real 3-node JetStream cluster under publish load: the demo
+# tools/demo/rollout_under_load.py (beside natslab, found by runme_lib.sh) checks every expectation
+# itself and exits non-zero when one fails; it stops what it starts. The collection it upgrades with
+# is the one under test (ANSIBLE_COLLECTIONS_PATH, set by ansible-test).
 set -eux
 source ../setup_nats/files/runme_lib.sh
 
-# ansible-test copies only the targets; the collection itself is on ANSIBLE_COLLECTIONS_PATH.
-SCENARIO=""
-IFS=: read -r -a collection_paths <<< "${ANSIBLE_COLLECTIONS_PATH:-}"
-for path in ${collection_paths[@]+"${collection_paths[@]}"} ../../../../../../..; do
-    candidate="${path}/ansible_collections/nats_tools/nats/playbooks/demo/rollout_under_load.py"
-    if [ -f "${candidate}" ]; then
-        SCENARIO="${candidate}"
-        break
-    fi
-done
-test -n "${SCENARIO}"
+SCENARIO="$(dirname "${NATS_HARNESS}")/demo/rollout_under_load.py"
 RESULTS="${NATS_WORKDIR_ROOT}"
 
 # 2.10.26 -> 2.11.11 -> 2.12.8: every server on the target, no acked message lost, meta leader last.

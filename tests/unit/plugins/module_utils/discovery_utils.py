@@ -17,7 +17,8 @@ import threading
 
 from urllib.parse import urlsplit
 
-from ansible_collections.nats_tools.nats.plugins.module_utils import monitor
+from ansible_collections.nats_tools.nats.plugins.module_utils import client
+from ansible_collections.nats_tools.nats.plugins.module_utils import transport
 from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import (
     FakeNatsServer,
     NetworkFailure,
@@ -53,7 +54,7 @@ class FakeNetwork:
     def fail(self, url, kind):
         self.failures[urlsplit(url).netloc] = kind
 
-    def get(self, url):
+    def get(self, url, deadline=None):
         parts = urlsplit(url)
         with self._lock:
             self.requests.append(url)
@@ -66,14 +67,35 @@ class FakeNetwork:
                 raise NetworkFailure('refused')
             return server.answer(url)
         except NetworkFailure as failure:
-            raise monitor.classify_transport_error(url, urllib_failure(failure.kind, url))
+            raise transport.classify_transport_error(url, urllib_failure(failure.kind, url))
 
     def close(self):
         self.closed = True
 
+    def transport(self, options, pool_size=None):
+        """A transport over this network carrying ``options`` (what make_transport gives the
+        inventory plugin, which reads ``transport.options``); requests and close go to the network."""
+        return NetworkTransport(self, options)
+
     def netlocs(self):
         """host:port of every request, in order."""
         return [urlsplit(url).netloc for url in self.requests]
+
+
+class NetworkTransport:
+    """One transport (its own TransportOptions) over a shared FakeNetwork."""
+
+    name = 'fake-network'
+
+    def __init__(self, network, options):
+        self.network = network
+        self.options = options
+
+    def get(self, url, deadline=None):
+        return self.network.get(url, deadline=deadline)
+
+    def close(self):
+        self.network.close()
 
 
 def manifest(version, scenario):
@@ -106,4 +128,4 @@ def url_of(version, scenario, name):
 
 def monitor_factory(network):
     """``monitor_for`` for Discovery: NatsMonitors over the network."""
-    return lambda url: monitor.NatsMonitor(url, transport=network)
+    return lambda url: client.NatsMonitor(url, transport=network)

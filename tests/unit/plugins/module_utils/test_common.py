@@ -9,12 +9,13 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.common import (
+from ansible_collections.nats_tools.nats.plugins.module_utils.module_client import (
     check_connection_params,
     connection_argument_spec,
     transport_options,
 )
-from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import DEFAULT_TIMEOUT, DEFAULT_URL
+from ansible_collections.nats_tools.nats.plugins.module_utils.monitor_urls import DEFAULT_URL
+from ansible_collections.nats_tools.nats.plugins.module_utils.transport import DEFAULT_TIMEOUT
 
 
 def params(**overrides):

@@ -15,20 +15,22 @@ import copy
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils import discovery
-from ansible_collections.nats_tools.nats.plugins.module_utils.discovery import (
+from ansible_collections.nats_tools.nats.plugins.plugin_utils import discovery
+from ansible_collections.nats_tools.nats.plugins.module_utils.monitor_urls import display_url
+from ansible_collections.nats_tools.nats.plugins.plugin_utils.discovery import (
     Discovery,
-    client_url,
     configured_gateway_hosts,
     configured_route_hosts,
-    display_url,
     gateway_peer_addresses,
-    group_name,
-    inventory_hosts,
-    meta_leaders,
     peer_monitor_url,
     route_peer_addresses,
     split_address,
+)
+from ansible_collections.nats_tools.nats.plugins.plugin_utils.inventory_hosts import (
+    client_url,
+    group_name,
+    inventory_hosts,
+    meta_leaders,
 )
 from ansible_collections.nats_tools.nats.tests.unit.plugins.module_utils.discovery_utils import (
     VERSIONS,
@@ -428,7 +430,7 @@ def test_inventory_hosts_unreachable(version):
 def test_inventory_hosts_same_name_twice():
     result = discovery.DiscoveryResult()
     for server_id, host in (('IDAAAAAAAAA1', '10.0.0.1'), ('IDBBBBBBBBB2', '10.0.0.2')):
-        result.servers.append(discovery.Server('http://%s:8222' % host, dict(varz=dict(
+        result.servers.append(discovery.found_server('http://%s:8222' % host, dict(varz=dict(
             server_id=server_id, server_name='nats', version='2.10.26')), {}, 'seed'))
     entries, warnings = inventory_hosts(result)
     assert [e['name'] for e in entries] == ['nats', 'nats_IDBBBBBB']
@@ -438,7 +440,7 @@ def test_inventory_hosts_same_name_twice():
 
 def test_inventory_hosts_without_credentials_of_a_seed():
     result = discovery.DiscoveryResult()
-    result.servers.append(discovery.Server('http://ops:s3cret@10.0.0.1:8222', dict(varz=dict(
+    result.servers.append(discovery.found_server('http://ops:s3cret@10.0.0.1:8222', dict(varz=dict(
         server_id='ID1', server_name='n1', version='2.10.26')), {}, 'seed'))
     entries, _warnings = inventory_hosts(result)
     assert entries[0]['vars']['nats_monitor_url'] == 'http://10.0.0.1:8222'

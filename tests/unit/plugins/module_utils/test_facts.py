@@ -11,15 +11,15 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils import monitor
+from ansible_collections.nats_tools.nats.plugins.module_utils import client
 from ansible_collections.nats_tools.nats.plugins.module_utils.facts import (
     facts_subset,
-    gateway_names,
     jetstream_facts,
-    read_server,
     shape_facts,
     unavailable_facts,
 )
+from ansible_collections.nats_tools.nats.plugins.module_utils.gather import read_server
+from ansible_collections.nats_tools.nats.plugins.module_utils.server import gateway_names
 from ansible_collections.nats_tools.nats.tests.unit.plugins.module_utils.discovery_utils import (
     VERSIONS,
     manifest,
@@ -152,11 +152,11 @@ def test_gateway_names():
 def test_read_server_at_once_and_unavailable():
     server = FakeNatsServer()
     server.route('/varz', NetworkFailure('refused'))
-    client = monitor.NatsMonitor('http://nats1:8222', transport=FakeTransport(server))
-    outcomes = read_server(client, facts_subset(None))
+    monitor = client.NatsMonitor('http://nats1:8222', transport=FakeTransport(server))
+    outcomes = read_server(monitor, facts_subset(None))
     assert list(outcomes) == list(MIN)
     error = outcomes['varz'][1]
-    assert unavailable_facts(client.url, error) == dict(
+    assert unavailable_facts(monitor.url, error) == dict(
         available=False, monitor_url='http://nats1:8222', error_kind='unreachable',
         reason='http://nats1:8222/varz: connection refused: nothing listens on that port')
 
@@ -164,6 +164,6 @@ def test_read_server_at_once_and_unavailable():
 def test_read_server_healthz_status_kept():
     server = FakeNatsServer()
     server.route('/varz', {'server_name': 'n1'}).route('/healthz', (503, {'status': 'unavailable'}))
-    client = monitor.NatsMonitor('http://nats1:8222', transport=FakeTransport(server))
-    outcomes = read_server(client, ['varz', 'healthz'])
+    monitor = client.NatsMonitor('http://nats1:8222', transport=FakeTransport(server))
+    outcomes = read_server(monitor, ['varz', 'healthz'])
     assert outcomes['healthz'] == (dict(status='unavailable', http_status=503), None)

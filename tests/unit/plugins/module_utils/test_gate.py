@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The cluster gate's verdict (health.evaluate_gate) on what every server of a real 3-node
+"""The cluster gate's verdict (gate.evaluate_gate) on what every server of a real 3-node
 cluster answered (tests/unit/fixtures/<version>/gate_*, recorded by record_gate_fixtures.py)."""
 
 from __future__ import absolute_import, division, print_function
@@ -16,7 +16,8 @@ import os
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.health import GateSnapshot, evaluate_gate, route_peers
+from ansible_collections.nats_tools.nats.plugins.module_utils.gate import evaluate_gate
+from ansible_collections.nats_tools.nats.plugins.module_utils.server import NatsServer, route_peers
 from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import fixture_path, load_fixture, recorded
 
 VERSIONS = ['2.10.26', '2.15.1']
@@ -28,16 +29,16 @@ def manifest(version, scenario):
 
 
 def snapshots(version, scenario, moment=None):
-    """One GateSnapshot per server, as the gate reads them; a stopped server is unreachable."""
+    """One NatsServer per server, as the gate reads them; a stopped server is unreachable."""
     info = manifest(version, scenario)
     result = []
     for name, url in sorted(info['urls'].items()):
         folder = '/'.join(p for p in ('%s/gate_%s' % (version, scenario), moment, name) if p)
         if not os.path.isdir(fixture_path(folder)):
-            result.append(GateSnapshot(url, error=REFUSED))
+            result.append(NatsServer(url, error=REFUSED))
             continue
         healthz_status, healthz_body = recorded(folder + '/healthz.json')
-        result.append(GateSnapshot(
+        result.append(NatsServer(
             url, varz=load_fixture(folder + '/varz.json'), healthz_status=healthz_status,
             healthz=json.loads(healthz_body.decode('utf-8')), routez=load_fixture(folder + '/routez.json'),
             jsz=load_fixture(folder + '/jsz.json')))
@@ -155,8 +156,8 @@ class TestHealthyCluster:
 
     def test_server_names_must_match_the_urls(self, version):
         snaps = snapshots(version, 'healthy')
-        swapped = [GateSnapshot(s.url, varz=s.varz, healthz_status=s.healthz_status, healthz=s.healthz,
-                                routez=s.routez, jsz=s.jsz, expected_name=expected)
+        swapped = [NatsServer(s.url, varz=s.varz, healthz_status=s.healthz_status, healthz=s.healthz,
+                              routez=s.routez, jsz=s.jsz, expected_name=expected)
                    for s, expected in zip(snaps, ['n2', 'n1', 'n3'])]
         verdict = evaluate_gate(swapped)
         assert failed(verdict, 'reachable') == ['%s reaches n1, n2 expected' % snaps[0].url,
@@ -225,7 +226,7 @@ class TestPeerDown:
 
 
 def test_unreachable_server_without_a_name_keeps_its_url():
-    snaps = [GateSnapshot('http://a:8222', error=REFUSED), GateSnapshot('http://b:8222', error=REFUSED)]
+    snaps = [NatsServer('http://a:8222', error=REFUSED), NatsServer('http://b:8222', error=REFUSED)]
     verdict = evaluate_gate(snaps)
     assert verdict['problems'] == ['http://a:8222 unreachable (%s)' % REFUSED, 'http://b:8222 unreachable (%s)' % REFUSED]
     assert [s['healthz'] for s in verdict['servers']] == ['unreachable', 'unreachable']

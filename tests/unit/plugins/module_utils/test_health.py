@@ -14,20 +14,21 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.health import (
+from ansible_collections.nats_tools.nats.plugins.module_utils.client import ENDPOINTS, build_query
+from ansible_collections.nats_tools.nats.plugins.module_utils.healthz import (
     describe_health_error,
     healthz_needs_version,
     healthz_params,
     healthz_verdict,
+)
+from ansible_collections.nats_tools.nats.plugins.module_utils.jsz import (
     is_leader_view,
     jsz_wait_satisfied,
     meta_peers,
-    parse_version,
     replica_problem,
     summarize_jsz,
-    version_at_least,
 )
-from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import ENDPOINTS, build_query
+from ansible_collections.nats_tools.nats.plugins.module_utils.versions import parse_version, version_at_least
 from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import load_fixture, recorded
 
 V10 = '2.10.26'

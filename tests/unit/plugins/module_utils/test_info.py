@@ -11,13 +11,13 @@ import itertools
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.info import (
+from ansible_collections.nats_tools.nats.plugins.module_utils.gather import (
     ALL_SUBSET,
     MIN_SUBSET,
     SUBSET_NAMES,
     resolve_gather_subset,
-    server_identity,
 )
+from ansible_collections.nats_tools.nats.plugins.module_utils.server import NatsServer
 from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import load_fixture
 
 V = '2.10.26'
@@ -79,6 +79,11 @@ class TestResolveGatherSubset:
     def test_empty_entry_is_unknown(self):
         with pytest.raises(ValueError):
             resolve_gather_subset(['varz', ''])
+
+
+def server_identity(varz):
+    """info.server_identity(varz) of old: now NatsServer.identity()."""
+    return NatsServer('http://nats1:8222', varz=varz).identity()
 
 
 class TestServerIdentity:

@@ -23,24 +23,30 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils import monitor
-from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import (
+from ansible_collections.nats_tools.nats.plugins.module_utils import errors
+from ansible_collections.nats_tools.nats.plugins.module_utils import transport
+from ansible_collections.nats_tools.nats.plugins.module_utils.client import (
     ENDPOINTS,
+    NatsMonitor,
+    build_query,
+)
+from ansible_collections.nats_tools.nats.plugins.module_utils.errors import (
     EndpointNotServed,
     HTTPStatusError,
     InvalidResponse,
     MonitorError,
-    NatsMonitor,
     RequestTimeout,
     ServerUnreachable,
     TLSFailure,
-    TransportOptions,
-    build_query,
-    join_url,
-    poll,
-    run_concurrently,
-    validate_url,
 )
+from ansible_collections.nats_tools.nats.plugins.module_utils.module_client import (
+    NatsModuleClient,
+    connection_argument_spec,
+)
+from ansible_collections.nats_tools.nats.plugins.module_utils.monitor_urls import join_url, validate_url
+from ansible_collections.nats_tools.nats.plugins.module_utils.reader import run_concurrently
+from ansible_collections.nats_tools.nats.plugins.module_utils.transport import TransportOptions
+from ansible_collections.nats_tools.nats.plugins.module_utils.waiting import poll
 from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import (
     FakeTransport,
     NetworkFailure,
@@ -183,7 +189,7 @@ class TestTransportAnswers:
         call = http_backend.calls[0]
         if http_backend.name == 'requests':
             request = call['request']
-            assert call['timeout'] == 3.5
+            assert call['timeout'] == (3.5, 3.5)  # (connect, read)
             assert call['verify'] == '/etc/nats/ca.pem'
             assert not call['proxies'], 'proxies from the environment must not be used'
             assert request.headers['X-Trace'] == 'abc'
@@ -330,7 +336,7 @@ class TestHttpStatusErrors:
         http_backend.server.route('/varz', 'x' * 5000)
         with pytest.raises(InvalidResponse) as caught:
             http_backend.client().varz()
-        assert caught.value.reason.endswith('x' * monitor.BODY_EXCERPT + '...')
+        assert caught.value.reason.endswith('x' * errors.BODY_EXCERPT + '...')
 
     def test_empty_body(self, http_backend):
         http_backend.server.route('/varz', b'')
@@ -447,19 +453,29 @@ class TestPaging:
         assert asked(http_backend.server, '/connz') == [(0, 400), (400, 400), (800, 400), (1200, 300)]
 
     def test_server_capping_page_size(self, http_backend):
-        # A server that hands out at most 1024 whatever is asked: the client pages by what it got.
+        # A server that hands out at most 1024 whatever is asked while its total claims 1500: a page
+        # shorter than asked ends the list (the total is not trusted), said by truncated and a warning.
         connz_server(http_backend.server, cap=1024)
-        result = http_backend.client().connz()
-        assert cids(result) == list(range(1, 1501))
-        assert len(set(cids(result))) == 1500
+        client = http_backend.client()
+        result = client.connz()
+        assert cids(result) == list(range(1, 1025))
+        assert len(set(cids(result))) == 1024
+        assert result['truncated'] is True
         offsets = [offset for offset, _limit in asked(http_backend.server, '/connz')]
-        assert offsets == [0, 1024]
+        assert offsets == [0]
+        assert len(client.warnings) == 1
+        assert 'counts 1500 items but 1024 could be read' in client.warnings[0]
 
     def test_server_capping_below_a_small_page(self, http_backend):
+        # Same rule with a page size of the caller's: 300 of the 500 asked ends the list.
         connz_server(http_backend.server, count=1000, cap=300)
-        result = http_backend.client().get_paged('connz', {}, page_size=500)
-        assert cids(result) == list(range(1, 1001))
-        assert [o for o, _l in asked(http_backend.server, '/connz')] == [0, 300, 600, 900]
+        client = http_backend.client()
+        result = client.get_paged('connz', {}, page_size=500)
+        assert cids(result) == list(range(1, 301))
+        assert result['truncated'] is True
+        assert [o for o, _l in asked(http_backend.server, '/connz')] == [0]
+        assert len(client.warnings) == 1
+        assert 'counts 1000 items but 300 could be read' in client.warnings[0]
 
     def test_max_items_caps_and_says_truncated(self, http_backend):
         connz_server(http_backend.server)
@@ -627,7 +643,8 @@ class TestPaging:
             return {'total': 1500, 'offset': 0, 'limit': 1024, 'connections': items[:1024]}
         http_backend.server.route('/connz', flaky)
         with pytest.raises(ServerUnreachable) as caught:
-            http_backend.client().connz()
+            # Pages of 1024, so that the first page is full and the second one is asked for.
+            http_backend.client().get_paged('connz', {}, page_size=1024)
         assert 'offset=1024' in caught.value.url
 
     def test_unpaged_endpoint_is_one_request(self, http_backend):
@@ -660,6 +677,19 @@ class TestPaging:
 # Version, transports, helpers
 # ---------------------------------------------------------------------------
 
+class StubModule:
+    """What NatsModuleClient uses of an AnsibleModule: params (the connection defaults),
+    no_log_values, fail_json."""
+
+    def __init__(self, **params):
+        self.params = dict((name, spec.get('default')) for name, spec in connection_argument_spec().items())
+        self.params.update(params)
+        self.no_log_values = set()
+
+    def fail_json(self, **result):
+        raise AssertionError('fail_json(%r)' % (result,))
+
+
 class TestClientHelpers:
 
     def test_server_version_asked_once(self, http_backend):
@@ -681,30 +711,35 @@ class TestClientHelpers:
         assert transport.closed
 
     def test_make_transport_prefers_requests(self):
-        transport = monitor.make_transport(TransportOptions())
-        assert isinstance(transport, monitor.RequestsTransport)
-        transport.close()
+        made = transport.make_transport(TransportOptions())
+        assert isinstance(made, transport.RequestsTransport)
+        made.close()
 
     def test_make_transport_without_requests(self, monkeypatch):
-        monkeypatch.setattr(monitor, 'HAS_REQUESTS', False)
-        assert isinstance(monitor.make_transport(TransportOptions()), monitor.OpenUrlTransport)
-        assert isinstance(monitor.make_transport(TransportOptions(), prefer='open_url'), monitor.OpenUrlTransport)
+        monkeypatch.setattr(transport, 'HAS_REQUESTS', False)
+        assert isinstance(transport.make_transport(TransportOptions()), transport.OpenUrlTransport)
+        assert isinstance(transport.make_transport(TransportOptions(), prefer='open_url'), transport.OpenUrlTransport)
         with pytest.raises(ValueError) as caught:
-            monitor.make_transport(TransportOptions(), prefer='requests')
+            transport.make_transport(TransportOptions(), prefer='requests')
         assert 'requests is not installed' in str(caught.value)
 
     def test_client_without_requests_uses_open_url(self, monkeypatch, nats_server):
         install_http_backend('open_url', nats_server, monkeypatch)
-        monkeypatch.setattr(monitor, 'HAS_REQUESTS', False)
+        monkeypatch.setattr(transport, 'HAS_REQUESTS', False)
         nats_server.route('/varz', recorded(V + '/single/varz.json'))
         client = NatsMonitor(URL)
         assert client.transport.name == 'open_url'
         assert client.varz()['version'] == V
 
-    def test_monitors_for_share_one_transport(self):
-        monitors = monitor.monitors_for(['http://n1:8222', 'http://n2:8222/'], TransportOptions(), prefer='open_url')
-        assert [m.url for m in monitors] == ['http://n1:8222', 'http://n2:8222']
-        assert monitors[0].transport is monitors[1].transport
+    def test_monitors_for_share_one_transport(self, monkeypatch):
+        # monitors_for is gone: NatsModuleClient builds the monitors of a module's URLs.
+        monkeypatch.setattr(transport, 'HAS_REQUESTS', False)
+        module = StubModule()
+        with NatsModuleClient(module, urls=['http://n1:8222', 'http://n2:8222/']) as made:
+            monitors = made.monitors
+            assert [m.url for m in monitors] == ['http://n1:8222', 'http://n2:8222']
+            assert monitors[0].transport is monitors[1].transport
+            assert monitors[0].transport.name == 'open_url'
 
 
 class TestRunConcurrently:

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils import monitor
+from ansible_collections.nats_tools.nats.plugins.module_utils import transport
 from ansible_collections.nats_tools.nats.plugins.modules import nats_facts
 from ansible_collections.nats_tools.nats.tests.unit.plugins.module_utils.discovery_utils import serve_recorded
 from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import (
@@ -157,7 +157,7 @@ class TestOptions:
 def test_both_transports(nats_server, monkeypatch, backend):
     calls = install_http_backend(backend, nats_server, monkeypatch)
     if backend == 'open_url':
-        monkeypatch.setattr(monitor, 'HAS_REQUESTS', False)
+        monkeypatch.setattr(transport, 'HAS_REQUESTS', False)
     serve_recorded(nats_server, LEADER_FOLDER)
     facts = nats_facts_of(run())
     assert facts['available'] is True and facts['healthz'] == 'ok'

@@ -15,8 +15,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils import monitor
-from ansible_collections.nats_tools.nats.plugins.module_utils.cluster import ClusterReader
+from ansible_collections.nats_tools.nats.plugins.module_utils import client
+from ansible_collections.nats_tools.nats.plugins.module_utils import module_client
+from ansible_collections.nats_tools.nats.plugins.module_utils import transport
+from ansible_collections.nats_tools.nats.plugins.module_utils import waiting
+from ansible_collections.nats_tools.nats.plugins.module_utils.gate import ClusterReader
 from ansible_collections.nats_tools.nats.plugins.modules import nats_gate
 from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import (
     FakeNatsServer,
@@ -51,9 +54,9 @@ class FakeCluster:
         cluster = self
 
         class Dispatch(FakeTransport):
-            def get(self, url):
-                self.server = cluster.servers[urlsplit(url).hostname]
-                return FakeTransport.get(self, url)
+            def get(self, url, deadline=None):
+                # The servers are read concurrently: each request picks its server, no shared state.
+                return FakeTransport(cluster.servers[urlsplit(url).hostname]).get(url, deadline=deadline)
 
         transport = Dispatch(None, options)
         self.transports.append(transport)
@@ -63,16 +66,22 @@ class FakeCluster:
 @pytest.fixture(params=['2.10.26', '2.15.1'])
 def cluster(request, monkeypatch):
     fake = FakeCluster(request.param)
-    monkeypatch.setattr(monitor, 'make_transport', fake.transport)
+    monkeypatch.setattr(module_client, 'make_transport', fake.transport)
     fake.version = request.param
     return fake
 
 
 @pytest.fixture
 def fake_poll(monkeypatch, fake_clock):
-    monkeypatch.setattr(nats_gate, 'poll', functools.partial(monitor.poll, clock=fake_clock.clock,
-                                                             sleep=fake_clock.sleep))
+    monkeypatch.setattr(waiting, 'poll', functools.partial(waiting.poll, clock=fake_clock.clock,
+                                                           sleep=fake_clock.sleep))
     return fake_clock
+
+
+def monitors_for(cluster):
+    """One NatsMonitor per URL, sharing one transport (as NatsModuleClient builds them)."""
+    shared = cluster.transport(transport.TransportOptions())
+    return [client.NatsMonitor(url, transport=shared) for url in URLS]
 
 
 def run(args=None, check_mode=False):
@@ -167,7 +176,7 @@ def test_password_never_logged(cluster):
 
 
 def test_reader_remembers_names_and_versions_between_rounds(cluster):
-    monitors = monitor.monitors_for(URLS, monitor.TransportOptions())
+    monitors = monitors_for(cluster)
     reader = ClusterReader(monitors)
     first = reader.read()
     assert [s.name for s in first] == ['n1', 'n2', 'n3']
@@ -180,7 +189,7 @@ def test_reader_remembers_names_and_versions_between_rounds(cluster):
 
 
 def test_reader_asks_healthz_again_when_the_version_changed(cluster, monkeypatch):
-    monitors = monitor.monitors_for(URLS, monitor.TransportOptions())
+    monitors = monitors_for(cluster)
     reader = ClusterReader(monitors)
     reader.read()
     # n1 restarted on another version: its /healthz option is asked again with the new spelling.

@@ -11,7 +11,8 @@ import functools
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils import monitor
+from ansible_collections.nats_tools.nats.plugins.module_utils import transport
+from ansible_collections.nats_tools.nats.plugins.module_utils import waiting
 from ansible_collections.nats_tools.nats.plugins.modules import nats_healthz
 from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import (
     NetworkFailure,
@@ -41,8 +42,8 @@ def run(args=None, check_mode=False):
 @pytest.fixture
 def fake_poll(monkeypatch, fake_clock):
     """poll() with a fake clock: waiting costs no time and every sleep is recorded."""
-    monkeypatch.setattr(nats_healthz, 'poll',
-                        functools.partial(monitor.poll, clock=fake_clock.clock, sleep=fake_clock.sleep))
+    monkeypatch.setattr(waiting, 'poll',
+                        functools.partial(waiting.poll, clock=fake_clock.clock, sleep=fake_clock.sleep))
     return fake_clock
 
 
@@ -286,7 +287,7 @@ class TestWait:
 class TestTransports:
 
     def test_both_real_transports(self, http_backend, monkeypatch):
-        monkeypatch.setattr(monitor, 'HAS_REQUESTS', http_backend.name == 'requests')
+        monkeypatch.setattr(transport, 'HAS_REQUESTS', http_backend.name == 'requests')
         http_backend.server.route('/healthz', HEALTHY)
         result = run().result
         assert result['healthy'] is True
@@ -294,7 +295,7 @@ class TestTransports:
 
     def test_without_requests(self, nats_server, monkeypatch):
         backend = install_http_backend('open_url', nats_server, monkeypatch)
-        monkeypatch.setattr(monitor, 'HAS_REQUESTS', False)
+        monkeypatch.setattr(transport, 'HAS_REQUESTS', False)
         nats_server.route('/healthz', LAME_DUCK)
         run_result = run(dict(url_username='ops', url_password='s3cret'))
         assert run_result.failed

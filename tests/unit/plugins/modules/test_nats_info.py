@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils import monitor
+from ansible_collections.nats_tools.nats.plugins.module_utils import transport
 from ansible_collections.nats_tools.nats.plugins.modules import nats_info
 from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import (
     NetworkFailure,
@@ -274,7 +274,7 @@ class TestFailures:
 class TestTransportsAndNoLog:
 
     def test_both_real_transports(self, http_backend, monkeypatch):
-        monkeypatch.setattr(monitor, 'HAS_REQUESTS', http_backend.name == 'requests')
+        monkeypatch.setattr(transport, 'HAS_REQUESTS', http_backend.name == 'requests')
         serve_single(http_backend.server)
         result = run(dict(gather_subset=['all', 'raftz'])).result
         assert result['gathered'] == ALL
@@ -283,7 +283,7 @@ class TestTransportsAndNoLog:
 
     def test_without_requests(self, nats_server, monkeypatch):
         backend = install_http_backend('open_url', nats_server, monkeypatch)
-        monkeypatch.setattr(monitor, 'HAS_REQUESTS', False)
+        monkeypatch.setattr(transport, 'HAS_REQUESTS', False)
         serve_single(nats_server)
         result = run().result
         assert result['gathered'] == MIN

@@ -11,7 +11,8 @@ import functools
 
 import pytest
 
-from ansible_collections.nats_tools.nats.plugins.module_utils import monitor
+from ansible_collections.nats_tools.nats.plugins.module_utils import transport
+from ansible_collections.nats_tools.nats.plugins.module_utils import waiting
 from ansible_collections.nats_tools.nats.plugins.modules import nats_jsz
 from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import (
     NetworkFailure,
@@ -55,8 +56,8 @@ def serve(server, jsz, varz=LEADER_VARZ):
 
 @pytest.fixture
 def fake_poll(monkeypatch, fake_clock):
-    monkeypatch.setattr(nats_jsz, 'poll', functools.partial(monitor.poll, clock=fake_clock.clock,
-                                                            sleep=fake_clock.sleep))
+    monkeypatch.setattr(waiting, 'poll', functools.partial(waiting.poll, clock=fake_clock.clock,
+                                                           sleep=fake_clock.sleep))
     return fake_clock
 
 
@@ -233,7 +234,7 @@ class TestWait:
 class TestTransportsAndNoLog:
 
     def test_both_real_transports(self, http_backend, monkeypatch):
-        monkeypatch.setattr(monitor, 'HAS_REQUESTS', http_backend.name == 'requests')
+        monkeypatch.setattr(transport, 'HAS_REQUESTS', http_backend.name == 'requests')
         serve(http_backend.server, LEADER_JSZ)
         result = run().result
         assert result['summary']['healthy'] is True
@@ -241,7 +242,7 @@ class TestTransportsAndNoLog:
 
     def test_without_requests(self, nats_server, monkeypatch):
         backend = install_http_backend('open_url', nats_server, monkeypatch)
-        monkeypatch.setattr(monitor, 'HAS_REQUESTS', False)
+        monkeypatch.setattr(transport, 'HAS_REQUESTS', False)
         serve(nats_server, LEADER_JSZ)
         assert run().result['summary']['meta_leader'] == 'n1'
         assert {call['url'] for call in backend.calls} == {URL + '/varz', URL + '/jsz'}

@@ -39,8 +39,9 @@ from urllib.parse import parse_qsl, urlsplit
 from ansible.module_utils import basic
 from ansible.module_utils import urls
 from ansible.module_utils.common.text.converters import to_bytes
+from ansible_collections.nats_tools.nats.plugins.module_utils import client
+from ansible_collections.nats_tools.nats.plugins.module_utils import transport
 
-from ansible_collections.nats_tools.nats.plugins.module_utils import monitor
 
 try:
     import requests
@@ -346,11 +347,11 @@ class FakeTransport:
         self.options = options
         self.closed = False
 
-    def get(self, url):
+    def get(self, url, deadline=None):
         try:
             return self.server.answer(url)
         except NetworkFailure as failure:
-            raise monitor.classify_transport_error(url, urllib_failure(failure.kind, url))
+            raise transport.classify_transport_error(url, urllib_failure(failure.kind, url))
 
     def close(self):
         self.closed = True
@@ -470,14 +471,14 @@ class HttpBackend:
         self.calls = []
 
     def transport(self, options=None):
-        options = options or monitor.TransportOptions()
+        options = options or transport.TransportOptions()
         if self.name == 'requests':
-            return monitor.RequestsTransport(options)
-        return monitor.OpenUrlTransport(options)
+            return transport.RequestsTransport(options)
+        return transport.OpenUrlTransport(options)
 
     def client(self, url='http://nats1:8222', options=None, **kwargs):
-        options = options or monitor.TransportOptions()
-        return monitor.NatsMonitor(url, options=options, transport=self.transport(options), **kwargs)
+        options = options or transport.TransportOptions()
+        return client.NatsMonitor(url, options=options, transport=self.transport(options), **kwargs)
 
 
 def _forbidden(library):
@@ -503,7 +504,9 @@ def install_http_backend(name, server, monkeypatch):
                 raise requests_failure(failure.kind, request.url)
             response = requests.Response()
             response.status_code = status
-            response._content = body
+            # The transport streams the body off ``raw`` (read1), bounded by max_response_bytes.
+            response.raw = io.BytesIO(body)
+            response.headers = requests.structures.CaseInsensitiveDict({'Content-Length': str(len(body))})
             response.url = request.url
             response.request = request
             response.reason = http.client.responses.get(status, '')

@@ -479,7 +479,7 @@ class HostileServer:
     def _kind_paged_lie(self, conn, request, b):
         list_name = b.get('list', 'connections')
         key = b.get('key', 'cid')
-        total = int(b.get('total', 10 ** 9))
+        total = b.get('total', 10 ** 9)  # None: no total at all
         per_page = int(b.get('per_page', 1))
         offset = int(request['query'].get('offset') or 0)
         limit = int(request['query'].get('limit') or 1024)
@@ -495,6 +495,8 @@ class HostileServer:
         doc.update(b.get('extra') or {})
         doc.update({'server_id': (self.nats or {}).get('server_id', 'NLIAR'), 'now': '2026-12-02T00:00:01Z',
                     'total': total, 'offset': offset, 'limit': limit, list_name: items})
+        if total is None:
+            doc.pop('total')
         if list_name == 'connections':
             doc['num_connections'] = len(items)
         if list_name == 'account_details':

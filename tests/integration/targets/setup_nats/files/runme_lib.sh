@@ -14,20 +14,73 @@
 # shell is killed with SIGKILL, and after NATS_HARNESS_TTL seconds in any case.
 #
 # Environment it reads (all optional):
+#   NATSLAB               the natslab folder (tools/natslab of a collection checkout) to use
 #   NATS_SERVER_ROOT      folder with <version>/bin/nats-server
 #   NATS_TEST_VERSIONS    space separated versions for nats_versions (default: every installed one)
-#   NATS_HARNESS_PYTHON   interpreter that runs nats_harness.py (needs nats-py for cluster / load-connections)
+#   NATS_HARNESS_PYTHON   interpreter that runs natslab (needs nats-py for cluster / load-connections)
 #   NATS_KEEP_WORKDIR=1   keep the temporary folder (configs, logs) after the run
 #   NATS_HARNESS_TTL      seconds after which the watchdog stops the servers anyway (default 3600)
 # NOTE: `ansible-test integration` passes none of these to runme.sh (it keeps only HOME, PATH
-# and a few more); under it the binaries are found in <checkout>/.cache/nats-server/<version>
-# or ~/.cache/nats_tools/nats-server/<version> (see README.md), never through variables.
+# and a few more); under it natslab is found in the collection under test (see nats_find_natslab)
+# and the binaries in <checkout>/.cache/nats-server/<version> or ~/.cache/nats_tools/nats-server/<version>
+# (see README.md), never through variables.
 #
-# Sets: NATS_SETUP_DIR NATS_HARNESS NATS_PYTHON NATS_HARNESS_PYTHON NATS_WORKDIR_ROOT,
-#       and after nats_start: NATS_WORKDIR NATS_ENV_FILE (exported).
+# Sets: NATS_SETUP_DIR NATS_HARNESS (the natslab folder) NATS_PYTHON NATS_HARNESS_PYTHON
+#       NATS_WORKDIR_ROOT NATS_INTEGRATION_CONFIG, and after nats_start: NATS_WORKDIR NATS_ENV_FILE (exported).
 
 NATS_SETUP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-NATS_HARNESS="${NATS_SETUP_DIR}/nats_harness.py"
+
+# nats_find_natslab: print the natslab folder (tools/natslab, with __main__.py) of the collection
+# under test. The local-cluster tool lives outside tests/ (tools/, not shipped), and ansible-test
+# copies only the targets, so it is looked for, in order:
+#   1. $NATSLAB;
+#   2. the folders above this file: the checkout when runme.sh runs by hand, and the collection copy
+#      build/ansible_collections/nats_tools/nats when ansible-test runs the target from its
+#      tests/output/.tmp/ (the Makefile's `tree` copies tools/ along);
+#   3. ansible_collections/nats_tools/nats/tools/natslab under each ANSIBLE_COLLECTIONS_PATH entry
+#      (ansible-test sets it to the collection under test).
+nats_find_natslab() {
+    local dir candidate paths=()
+    if [ -n "${NATSLAB:-}" ]; then
+        if [ -f "${NATSLAB}/__main__.py" ]; then
+            (cd "${NATSLAB}" && pwd)
+            return 0
+        fi
+        echo "runme_lib.sh: NATSLAB=${NATSLAB} has no __main__.py (want the tools/natslab folder)" >&2
+        return 1
+    fi
+    dir="${NATS_SETUP_DIR}"
+    while [ -n "${dir}" ] && [ "${dir}" != / ]; do
+        candidate="${dir}/tools/natslab"
+        if [ -f "${candidate}/__main__.py" ]; then
+            echo "${candidate}"
+            return 0
+        fi
+        dir="$(dirname "${dir}")"
+    done
+    IFS=: read -r -a paths <<< "${ANSIBLE_COLLECTIONS_PATH:-}"
+    for dir in ${paths[@]+"${paths[@]}"}; do
+        candidate="${dir}/ansible_collections/nats_tools/nats/tools/natslab"
+        if [ -f "${candidate}/__main__.py" ]; then
+            (cd "${candidate}" && pwd)
+            return 0
+        fi
+    done
+    {
+        echo "runme_lib.sh: cannot find natslab (tools/natslab/__main__.py), the local-cluster tool."
+        echo "  looked in: \$NATSLAB (unset), tools/natslab in every folder above ${NATS_SETUP_DIR},"
+        echo "  and <path>/ansible_collections/nats_tools/nats/tools/natslab for ANSIBLE_COLLECTIONS_PATH='${ANSIBLE_COLLECTIONS_PATH:-}'."
+        echo "  Run the tests from a checkout (make integration copies tools/ into the collection under test),"
+        echo "  or set NATSLAB=/path/to/checkout/tools/natslab."
+    } >&2
+    return 1
+}
+
+NATS_HARNESS="$(nats_find_natslab)" || exit 1
+# ansible-test's vars file, copied beside the running targets (natslab reads nats_server_root and
+# nats_server_versions from it).
+NATS_INTEGRATION_CONFIG="$(cd "${NATS_SETUP_DIR}/../../.." && pwd)/integration_config.yml"
+export NATS_INTEGRATION_CONFIG
 
 # ansible-test runs runme.sh with the Python it tests in ANSIBLE_TEST_PYTHON_INTERPRETER.
 if [ -n "${ANSIBLE_TEST_PYTHON_INTERPRETER:-}" ]; then
@@ -45,7 +98,7 @@ _NATS_WORKDIRS=()
 _NATS_SEQ=0
 _NATS_OWNER_PID=$$
 
-# nats_harness COMMAND [ARGS...]: run the harness on the current workdir,
+# nats_harness COMMAND [ARGS...]: run natslab on the current workdir,
 # e.g. `nats_harness kill --server n2 --signal USR2`, `nats_harness get nats_servers.n2.pid`.
 nats_harness() {
     local cmd="$1"

@@ -1,18 +1,24 @@
 # shellcheck shell=bash
 # Helpers shared by the runme.sh of nats_healthz, nats_info and nats_jsz. Source it *after*
-# ../setup_nats/files/runme_lib.sh (whose EXIT trap stays the only one; nothing here replaces it):
+# ../setup_nats/files/runme_lib.sh (whose EXIT trap stays the only one; nothing here replaces it).
+# A runme.sh declares only what is its own and calls modules_target:
 #
 #   source ../setup_nats/files/runme_lib.sh
 #   source ../setup_nats_modules/files/modules_lib.sh
-#   fake_start                      # fake peers for the error cases, vars in $FAKE_VARS
-#   no_requests_python              # $NO_REQUESTS_PYTHON: an interpreter that cannot import requests
-#   for version in "${MODULES_VERSIONS[@]}"; do
-#       nats_start tls "${version}";  tls_vars="$(nats_env_as tls_env)"
-#       nats_start_retry cluster "${version}"
-#       run_step "main ${version}" run_both main.yml -e "@${FAKE_VARS}" -e "@${tls_vars}" "$@"
-#       nats_stop_all
-#   done
-#   modules_finish                  # fails the target if a step failed
+#   MODULES_TOPOLOGIES="tls basepath single cluster"     # started per version, in this order
+#   MODULES_NEWEST="main.yml:both errors.yml:both"       # PLAYBOOK:TRANSPORT run on the newest version
+#   MODULES_OLDER="main.yml:requests"                    # ... on the older ones
+#   MODULES_EXTRA_VARS='{"open_connections": 1500}'      # optional, one more -e
+#   modules_after_single() { nats_harness load-connections --count 20; }   # optional hook per topology
+#   modules_target "$@"
+#
+# modules_target: fake peers (fake_start), the no-requests interpreter (no_requests_python), then per
+# version of MODULES_VERSIONS every topology of MODULES_TOPOLOGIES (`cluster` with nats_start_retry),
+# each followed by its hook modules_after_<topology> when defined. The last topology is the current
+# one: its env.yml is the playbooks' plain -e @env.yml (nats_url, ...); every other one comes nested
+# as <topology>_env (nats_env_as), with $FAKE_VARS and MODULES_EXTRA_VARS. Then every step with
+# TRANSPORT both (run_both), requests, or open_url (run under $NO_REQUESTS_PYTHON), each through
+# run_step; nats_stop_all; and at the end modules_finish.
 #
 # run_step lets every playbook run even after one failed (a failure in one part does not hide the
 # results of the others); modules_finish then fails the target, naming the failed steps.
@@ -24,6 +30,12 @@ MODULES_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # The nats-server versions these targets test (issue 2: both, always; a missing one fails the run).
 # shellcheck disable=SC2034  # used by the runme.sh that sources this file
 MODULES_VERSIONS=(2.10.26 2.15.1)
+
+# Declared by the runme.sh (see above).
+MODULES_TOPOLOGIES=""
+MODULES_NEWEST=""
+MODULES_OLDER=""
+MODULES_EXTRA_VARS=""
 
 FAKE_PID=""
 FAKE_VARS=""
@@ -150,4 +162,57 @@ modules_finish() {
         return 1
     fi
     echo "==== every step passed" >&2
+}
+
+# run_with TRANSPORT FILE [ansible-playbook args]: TRANSPORT both (run_both), requests, or open_url
+# (requests hidden: $NO_REQUESTS_PYTHON as ansible_python_interpreter).
+run_with() {
+    local transport="$1" playbook="$2"
+    shift 2
+    case "${transport}" in
+        both) run_both "${playbook}" "$@" ;;
+        requests) run_playbook "${playbook}" -e transport=requests "$@" ;;
+        open_url) run_playbook "${playbook}" -e transport=open_url \
+            -e "ansible_python_interpreter=${NO_REQUESTS_PYTHON:?no_requests_python first}" "$@" ;;
+        *) echo "run_with: unknown transport ${transport} (both, requests, open_url)" >&2; return 1 ;;
+    esac
+}
+
+# modules_target [ansible-playbook args]: the whole run of a target, from the MODULES_* declarations
+# of its runme.sh (see the top of this file). "$@" (ansible-test's -v flags) goes to every playbook.
+modules_target() {
+    local version topology step steps last vars
+    : "${MODULES_TOPOLOGIES:?the runme.sh sets MODULES_TOPOLOGIES}" "${MODULES_NEWEST:?the runme.sh sets MODULES_NEWEST}"
+    last="${MODULES_TOPOLOGIES##* }"
+    fake_start
+    no_requests_python
+    for version in "${MODULES_VERSIONS[@]}"; do
+        vars=(-e "@${FAKE_VARS}")
+        for topology in ${MODULES_TOPOLOGIES}; do
+            if [ "${topology}" = cluster ]; then
+                nats_start_retry cluster "${version}"
+            else
+                nats_start "${topology}" "${version}"
+            fi
+            if declare -F "modules_after_${topology}" >/dev/null; then
+                "modules_after_${topology}"
+            fi
+            if [ "${topology}" != "${last}" ]; then
+                vars+=(-e "@$(nats_env_as "${topology}_env")")
+            fi
+        done
+        if [ -n "${MODULES_EXTRA_VARS}" ]; then
+            vars+=(-e "${MODULES_EXTRA_VARS}")
+        fi
+        if [ "${version}" = "${MODULES_VERSIONS[-1]}" ]; then
+            steps="${MODULES_NEWEST}"
+        else
+            steps="${MODULES_OLDER}"
+        fi
+        for step in ${steps}; do
+            run_step "${step%%:*} ${version} (${step#*:})" run_with "${step#*:}" "${step%%:*}" "${vars[@]}" "$@"
+        done
+        nats_stop_all
+    done
+    modules_finish
 }

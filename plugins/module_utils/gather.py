@@ -3,11 +3,16 @@
 # Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
 # SPDX-License-Identifier: BSD-2-Clause
 
-"""What nats_info (and nats_facts) gather: subset names and how they resolve."""
+"""What nats_info and nats_facts gather: subset names, how they resolve, and one
+server's endpoints read at once through the shared reader."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+from functools import partial
+
+from ansible_collections.nats_tools.nats.plugins.module_utils.reader import read_servers
 
 # Per-server summaries without per-connection lists.
 MIN_SUBSET = ('varz', 'healthz', 'routez', 'gatewayz', 'leafz', 'jsz')
@@ -49,14 +54,19 @@ def resolve_gather_subset(requested):
     return [name for name in SUBSET_NAMES if name in include and name not in exclude]
 
 
-def server_identity(varz):
-    """{name, id, version, cluster, jetstream} from /varz."""
-    varz = varz or {}
-    jetstream = varz.get('jetstream') or {}
-    return dict(
-        name=varz.get('server_name'),
-        id=varz.get('server_id'),
-        version=varz.get('version'),
-        cluster=(varz.get('cluster') or {}).get('name') or None,
-        jetstream=bool(jetstream.get('config')),
-    )
+def fetch_endpoint(monitor, name, query=None, max_items=0):
+    """One endpoint's answer; /healthz as its document with ``http_status`` (kept when 500 or 503)."""
+    query = query or {}
+    if name in PAGED:
+        return getattr(monitor, name)(max_items=max_items, **query)
+    if name == 'healthz':
+        http_status, document = monitor.healthz(**query)
+        return dict(document, http_status=http_status)
+    return getattr(monitor, name)(**query)
+
+
+def read_server(monitor, subset, max_items=0, queries=None):
+    """{name: (answer, MonitorError or None)} for every endpoint of ``subset``, read at once."""
+    queries = queries or {}
+    plan = [(name, partial(fetch_endpoint, monitor, name, queries.get(name), max_items)) for name in subset]
+    return read_servers([plan], monitor.max_workers)[0]

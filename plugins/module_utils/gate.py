@@ -3,331 +3,31 @@
 # Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
 # SPDX-License-Identifier: BSD-2-Clause
 
-"""Pure functions that turn monitoring data into verdicts.
-
-No I/O here: monitor JSON in, check results out, so every rule is unit-tested
-on JSON recorded from real servers and shared by nats_healthz, nats_jsz and
-the cluster gate.
-"""
+"""The cluster gate: every server's answers in, one verdict out (pure), and the reader that
+makes one concurrent round of every server per attempt."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
+from functools import partial
 
-NANOSECONDS = 1e9
-
-# /healthz: js-meta-only exists from 2.11; before that js-server-only meant
-# exactly that check (meta leader and meta state current). From 2.11 on,
-# js-server-only means "connections only".
-HEALTHZ_META_ONLY_SINCE = (2, 11, 0)
-
-
-def parse_version(text):
-    """(major, minor, patch) from '2.10.26', 'v2.11.0-RC.1' and the like; None if unreadable."""
-    match = re.match(r'^\s*v?(\d+)\.(\d+)(?:\.(\d+))?', text or '')
-    if not match:
-        return None
-    return tuple(int(part or 0) for part in match.groups())
-
-
-def version_at_least(version, minimum):
-    parsed = parse_version(version) if not isinstance(version, tuple) else version
-    return parsed is not None and parsed >= minimum
-
-
-def healthz_needs_version(js_meta_only=False, **unused):
-    """Only js_meta_only is spelled differently by server version."""
-    return bool(js_meta_only)
-
-
-def healthz_params(version=None, js_enabled_only=False, js_server_only=False, js_meta_only=False,
-                   account=None, stream=None, consumer=None, details=False):
-    """Query parameters for /healthz as this server version understands them.
-
-    ``version`` is only consulted for js_meta_only: before 2.11 it is sent as
-    js-server-only, which meant the meta check there."""
-    params = dict(js_enabled_only=js_enabled_only, account=account, stream=stream,
-                  consumer=consumer, details=details)
-    if js_meta_only:
-        if version_at_least(version, HEALTHZ_META_ONLY_SINCE):
-            params['js_meta_only'] = True
-        else:
-            params['js_server_only'] = True
-    if js_server_only:
-        params['js_server_only'] = True
-    return params
-
-
-def healthz_verdict(http_status, document):
-    """healthy, status, error and errors from a /healthz answer (any status code)."""
-    document = document or {}
-    # The HTTP status decides: with details=true the body says "error" for a 503 too.
-    if http_status == 503:
-        status = 'unavailable'
-    elif http_status == 200:
-        status = document.get('status') or 'ok'
-    else:
-        status = 'error'
-    errors = document.get('errors') or []
-    error = document.get('error')
-    if not error and errors:
-        error = '; '.join(describe_health_error(item) for item in errors)
-    return dict(
-        healthy=http_status == 200 and status == 'ok',
-        status=status,
-        http_status=http_status,
-        error=error,
-        errors=errors,
-    )
-
-
-def describe_health_error(item):
-    """One sentence from a /healthz details entry {type, account, stream, consumer, error}."""
-    where = []
-    for key in ('account', 'stream', 'consumer'):
-        if item.get(key):
-            where.append('%s %s' % (key, item[key]))
-    text = item.get('error') or item.get('type') or 'unhealthy'
-    return '%s: %s' % (', '.join(where), text) if where else text
-
-
-# ---------------------------------------------------------------------------
-# /jsz
-# ---------------------------------------------------------------------------
-
-def seconds(nanoseconds):
-    """nats-server reports `active` as nanoseconds since last contact."""
-    if nanoseconds is None:
-        return None
-    return round(nanoseconds / NANOSECONDS, 3)
-
-
-def meta_peers(jsz):
-    """The meta group's peers as this server sees them (followers of 2.10-2.12 list none)."""
-    meta = (jsz or {}).get('meta_cluster') or {}
-    return [
-        dict(name=peer.get('name'), current=bool(peer.get('current')), offline=bool(peer.get('offline')),
-             lag=peer.get('lag', 0), active_s=seconds(peer.get('active')))
-        for peer in meta.get('replicas') or []
-    ]
-
-
-def replica_problem(replica, max_lag, max_peer_seen=None):
-    """Why a replica (or meta peer) is not in sync, None when it is.
-
-    Offline first; then silence: a crashed peer keeps `current` for seconds
-    while the time since it was last heard from (`active`) grows."""
-    if replica.get('offline'):
-        return 'offline'
-    seen = seconds(replica.get('active'))
-    if max_peer_seen is not None and seen is not None and seen > max_peer_seen:
-        return 'not seen for %.1f s (max_peer_seen %g s)' % (seen, max_peer_seen)
-    if not replica.get('current'):
-        return 'not current (lag %s)' % replica.get('lag', 0)
-    lag = replica.get('lag') or 0
-    if lag > max_lag:
-        return 'lag %s above max_lag %s' % (lag, max_lag)
-    return None
-
-
-def iter_streams(jsz):
-    """(account name, stream detail) for every stream listed in account_details."""
-    for account in (jsz or {}).get('account_details') or []:
-        name = account.get('name') or account.get('id')
-        for stream in account.get('stream_detail') or []:
-            yield name, stream
-
-
-def is_leader_view(cluster, server_name=None):
-    """Whether a group's cluster info comes from its leader.
-
-    Only the leader knows whether its followers are current: a follower lists
-    the other followers as not current with a lag. Without the server's name,
-    a replica list that names the leader marks a follower's view."""
-    leader = (cluster or {}).get('leader')
-    if server_name:
-        return bool(leader) and leader == server_name
-    return leader not in [r.get('name') for r in (cluster or {}).get('replicas') or []]
-
-
-def asset_replica_findings(jsz, max_lag=0, server_name=None, max_peer_seen=None):
-    """Streams and consumers whose replicas are not current, judged on the
-    groups this server leads (followers' views of their peers are stale).
-
-    Returns (streams_not_current, consumers_not_current); each item names the
-    account, stream, consumer (consumers only), leader and replica. A missing
-    leader is reported with replica None."""
-    streams, consumers = [], []
-    for account, stream in iter_streams(jsz):
-        identity = dict(account=account, stream=stream.get('name'), consumer=None)
-        streams.extend(group_findings(stream.get('cluster'), max_lag, identity, server_name, max_peer_seen))
-        for consumer in stream.get('consumer_detail') or []:
-            consumers.extend(group_findings(consumer.get('cluster'), max_lag,
-                                            dict(identity, consumer=consumer.get('name')),
-                                            server_name, max_peer_seen))
-    return streams, consumers
-
-
-def group_findings(cluster, max_lag, identity, server_name=None, max_peer_seen=None):
-    """Problems of one Raft group (stream or consumer) as its leader sees them."""
-    if not cluster:
-        return []  # not replicated (standalone server): nothing to be current with
-    leader = cluster.get('leader')
-    if not leader:
-        return [dict(identity, leader=None, replica=None, current=False, offline=False, lag=None,
-                     problem='no leader')]
-    if not is_leader_view(cluster, server_name):
-        return []
-    findings = []
-    for replica in cluster.get('replicas') or []:
-        problem = replica_problem(replica, max_lag, max_peer_seen)
-        if problem:
-            findings.append(dict(identity, leader=leader, replica=replica.get('name'),
-                                 current=bool(replica.get('current')), offline=bool(replica.get('offline')),
-                                 lag=replica.get('lag', 0), problem=problem))
-    return findings
-
-
-def describe_asset(finding):
-    """'stream ORDERS' or 'consumer ORDERS/PROC', with the account when not the default."""
-    if finding.get('consumer'):
-        text = 'consumer %s/%s' % (finding['stream'], finding['consumer'])
-    else:
-        text = 'stream %s' % finding['stream']
-    if finding.get('account') not in (None, '$G'):
-        text += ' (account %s)' % finding['account']
-    return text
-
-
-def summarize_jsz(jsz, max_lag=0, server_name=None):
-    """Counters, meta group, out-of-sync replicas and a verdict from one /jsz answer.
-
-    The verdict covers what this server can know: that the meta group has a
-    leader; the meta peers when it is the meta leader; the replicas of the
-    streams and consumers it leads (when /jsz was asked for streams and
-    consumers). ``server_name`` (from /varz) says which groups it leads."""
-    jsz = jsz or {}
-    enabled = not jsz.get('disabled', False)
-    meta = jsz.get('meta_cluster') or {}
-    clustered = bool(meta)
-    peers = meta_peers(jsz)
-    judges_meta = is_leader_view(meta, server_name)
-    streams_not_current, consumers_not_current = asset_replica_findings(jsz, max_lag, server_name)
-
-    problems = []
-    if not enabled:
-        problems.append('JetStream is not enabled on this server')
-    elif clustered:
-        if not meta.get('leader'):
-            problems.append('meta group has no leader')
-        for peer in (meta.get('replicas') or []) if judges_meta else []:
-            problem = replica_problem(peer, max_lag)
-            if problem:
-                problems.append('meta peer %s %s' % (peer.get('name'), problem))
-    for finding in streams_not_current + consumers_not_current:
-        if finding['replica'] is None:
-            problems.append('%s: %s' % (describe_asset(finding), finding['problem']))
-        else:
-            problems.append('%s: replica %s %s' % (describe_asset(finding), finding['replica'], finding['problem']))
-
-    return dict(
-        server_name=server_name,
-        enabled=enabled,
-        clustered=clustered,
-        meta_leader=meta.get('leader') or None,
-        cluster_size=meta.get('cluster_size') or (1 if enabled and not clustered else None),
-        meta_peers=peers,
-        streams=jsz.get('streams', 0),
-        consumers=jsz.get('consumers', 0),
-        messages=jsz.get('messages', 0),
-        bytes=jsz.get('bytes', 0),
-        memory=jsz.get('memory', 0),
-        storage=jsz.get('storage', 0),
-        streams_not_current=streams_not_current,
-        consumers_not_current=consumers_not_current,
-        healthy=not problems,
-        problems=problems,
-    )
-
-
-def jsz_wait_satisfied(summary, wait_for):
-    """Whether a nats_jsz wait condition holds for this summary."""
-    if wait_for == 'meta_leader':
-        # A standalone JetStream server has no meta group to wait for.
-        return summary['enabled'] and (summary['meta_leader'] is not None or not summary['clustered'])
-    if wait_for == 'current':
-        return summary['healthy']
-    return True
-
-
-# ---------------------------------------------------------------------------
-# Cluster gate: snapshots of every server in, one verdict out
-# ---------------------------------------------------------------------------
+from ansible_collections.nats_tools.nats.plugins.module_utils.healthz import healthz_params, healthz_verdict
+from ansible_collections.nats_tools.nats.plugins.module_utils.jsz import describe_asset, iter_streams, replica_problem
+from ansible_collections.nats_tools.nats.plugins.module_utils.reader import read_servers
+from ansible_collections.nats_tools.nats.plugins.module_utils.server import NatsServer, route_peers
+from ansible_collections.nats_tools.nats.plugins.module_utils.versions import same_version
 
 GATE_CHECKS = ('reachable', 'healthz', 'routes', 'meta', 'streams', 'consumers', 'version', 'quorum')
 
 
+def _runs_jetstream(server):
+    """The gate judges JetStream from /jsz answers only (a server whose /jsz failed is named by the meta check)."""
+    return bool(server.jsz) and not server.jsz.get('disabled', False)
+
+
 def quorum_of(size):
     return size // 2 + 1
-
-
-def same_version(reported, expected):
-    a, b = parse_version(reported), parse_version(expected)
-    return a is not None and a == b
-
-
-def route_peers(routez):
-    """Distinct remote server names: 2.10+ pools several routes per peer."""
-    names = set()
-    for route in (routez or {}).get('routes') or []:
-        name = route.get('remote_name') or route.get('remote_id')
-        if name:
-            names.add(name)
-    return sorted(names)
-
-
-class GateSnapshot:
-    """What one server said on one gate attempt.
-
-    ``error`` is the text of why /varz could not be read (then nothing else
-    was read); the other endpoints may each have their own error text."""
-
-    def __init__(self, url, name=None, error=None, varz=None, healthz_status=None, healthz=None,
-                 healthz_error=None, routez=None, routez_error=None, jsz=None, jsz_error=None, expected_name=None):
-        self.url = url
-        self.expected_name = expected_name
-        self.name = (varz or {}).get('server_name') or name or expected_name
-        self.error = error
-        self.varz = varz
-        self.healthz_status = healthz_status
-        self.healthz = healthz
-        self.healthz_error = healthz_error
-        self.routez = routez
-        self.routez_error = routez_error
-        self.jsz = jsz
-        self.jsz_error = jsz_error
-
-    @property
-    def reachable(self):
-        return self.error is None and self.varz is not None
-
-    @property
-    def label(self):
-        return self.name or self.url
-
-    @property
-    def version(self):
-        return (self.varz or {}).get('version')
-
-    @property
-    def jetstream(self):
-        return bool(self.jsz) and not self.jsz.get('disabled', False)
-
-    @property
-    def meta(self):
-        return (self.jsz or {}).get('meta_cluster') or {}
 
 
 class GateReport:
@@ -346,13 +46,13 @@ class GateReport:
 
 def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_servers=None, draining=None,
                   max_lag=0, max_peer_seen=5.0, fail_on_r1=False, checks=None):
-    """Is the cluster safe right now? Pure: GateSnapshot list in, verdict dict out.
+    """Is the cluster safe right now? Pure: NatsServer list in, verdict dict out.
 
     ``checks`` defaults to every check that applies: version only with
     expect_version, quorum only with draining, the JetStream checks only when
     some server runs JetStream."""
     expect_servers = expect_servers or len(snapshots)
-    any_js = any(s.jetstream for s in snapshots)
+    any_js = any(_runs_jetstream(s) for s in snapshots)
     applicable = set(GATE_CHECKS)
     if not expect_version:
         applicable.discard('version')
@@ -465,12 +165,12 @@ def _check_routes(report, snapshots, expect_servers):
 
 
 def _agreed_meta_leader(reachable):
-    leaders = set(s.meta.get('leader') or None for s in reachable if s.jetstream)
+    leaders = set(s.meta.get('leader') or None for s in reachable if _runs_jetstream(s))
     return leaders.pop() if len(leaders) == 1 and None not in leaders else None
 
 
 def _check_meta(report, reachable, by_name, leader, expect_servers, max_lag, max_peer_seen):
-    js = [s for s in reachable if s.jetstream or s.jsz_error]
+    js = [s for s in reachable if _runs_jetstream(s) or s.jsz_error]
     errors = [s for s in js if s.jsz_error]
     for s in errors:
         report.add('meta', s.name, False, '%s /jsz: %s' % (s.label, s.jsz_error))
@@ -610,3 +310,67 @@ def _quorum_without(report, label, draining, leader, cluster, max_lag, max_peer_
     else:
         report.add('quorum', draining, True, '%s keeps quorum without %s (%d of %d current)'
                    % (label, draining, healthy, size))
+
+
+# ---------------------------------------------------------------------------
+# Reading: one concurrent round of every server per attempt
+# ---------------------------------------------------------------------------
+
+# What the gate reads of each server besides /varz.
+GATE_JSZ_QUERY = dict(accounts=True, streams=True, consumers=True)
+
+
+class ClusterReader:
+    """NatsServers of a fixed list of URLs, one concurrent round per attempt.
+
+    Remembers each server's name and version between attempts, so that a
+    server that goes down is still named, and /healthz can be asked in the
+    same round as the rest (its meta-only option depends on the version)."""
+
+    def __init__(self, monitors, names=None, max_workers=16):
+        self.monitors = monitors
+        self.max_workers = max_workers
+        self.expected = dict(zip([m.url for m in monitors], names or []))
+        self.known = dict((m.url, dict(name=None, version=None)) for m in monitors)
+
+    def healthz_query(self, version):
+        return healthz_params(version=version, js_meta_only=True, details=True)
+
+    def _plan(self, monitor, with_jetstream):
+        version = self.known[monitor.url]['version']
+        plan = [('varz', monitor.varz), ('routez', monitor.routez)]
+        if version is not None:
+            plan.append(('healthz', partial(monitor.healthz, **self.healthz_query(version))))
+        if with_jetstream:
+            plan.append(('jsz', partial(monitor.jsz, max_items=0, **GATE_JSZ_QUERY)))
+        return plan
+
+    def read(self, with_jetstream=True):
+        """One NatsServer per URL, every server and endpoint at once."""
+        plans = [self._plan(monitor, with_jetstream) for monitor in self.monitors]
+        versions_asked = [self.known[m.url]['version'] for m in self.monitors]
+        outcomes = read_servers(plans, self.max_workers)
+
+        # /healthz again where the version was unknown or has changed (a restarted server).
+        again = []
+        for monitor, got, asked in zip(self.monitors, outcomes, versions_asked):
+            varz = got['varz'][0]
+            if varz is None:
+                continue
+            version = varz.get('version')
+            self.known[monitor.url] = dict(name=varz.get('server_name'), version=version)
+            if 'healthz' not in got or asked != version:
+                again.append((got, [('healthz', partial(monitor.healthz, **self.healthz_query(version)))]))
+        for (got, _plan), outcome in zip(again, read_servers([plan for _got, plan in again], self.max_workers)):
+            got.update(outcome)
+
+        servers = []
+        for monitor, got in zip(self.monitors, outcomes):
+            jsz = got.get('jsz', (None, None))[0]
+            server = NatsServer.from_outcomes(monitor.url, got, name=self.known[monitor.url]['name'],
+                                              expected_name=self.expected.get(monitor.url))
+            if jsz is not None and jsz.get('truncated'):
+                # The gate judges every stream and consumer: a list cut short cannot pass.
+                server.errors['jsz'] = 'the JetStream account list could not be read completely'
+            servers.append(server)
+        return servers

@@ -1,9 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) nats_tools.nats contributors
-# Simplified BSD License (see LICENSES/BSD-2-Clause.txt or https://opensource.org/licenses/BSD-2-Clause)
-# SPDX-License-Identifier: BSD-2-Clause
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Finding every server of a NATS deployment from seed monitoring URLs.
+"""Finding every server of a NATS deployment from seed monitoring URLs (controller only).
 
 Pure functions decide: where a peer may be reached (from /routez, /gatewayz and the
 configured routes and gateways in /varz), its monitoring URL, which answer belongs to
@@ -31,15 +31,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
 from urllib.parse import urlsplit, urlunsplit
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.info import server_identity
-from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import MonitorError, run_concurrently
+from ansible_collections.nats_tools.nats.plugins.module_utils.errors import AuthenticationFailed, MonitorError
+from ansible_collections.nats_tools.nats.plugins.module_utils.monitor_urls import display_url
+from ansible_collections.nats_tools.nats.plugins.module_utils.reader import read_servers
+from ansible_collections.nats_tools.nats.plugins.module_utils.server import NatsServer
 
 WILDCARD_HOSTS = ('', '0.0.0.0', '::', '[::]')
 DEFAULT_MAX_WORKERS = 16
+DEFAULT_MAX_SERVERS = 1000
 
 
 # ---------------------------------------------------------------------------
@@ -52,14 +53,6 @@ def url_host(url):
         return urlsplit(url or '').hostname or ''
     except ValueError:
         return ''
-
-
-def display_url(url):
-    """The URL without user information, for messages (never shows a password)."""
-    parts = urlsplit(url or '')
-    if '@' not in parts.netloc:
-        return url
-    return urlunsplit((parts.scheme, parts.netloc.rsplit('@', 1)[1], parts.path, parts.query, parts.fragment))
 
 
 def _netloc_host(host):
@@ -170,51 +163,6 @@ def configured_gateway_hosts(varz):
     return found
 
 
-def gateway_name(varz):
-    return ((varz or {}).get('gateway') or {}).get('name') or None
-
-
-def client_url(varz, monitor_host):
-    """nats:// (or tls://) URL of the server's client port: its listen host unless that is a
-    wildcard, then the host its monitoring URL names."""
-    varz = varz or {}
-    port = varz.get('port')
-    if not port:
-        return None
-    host = varz.get('host') or ''
-    if host in WILDCARD_HOSTS:
-        host = monitor_host
-    scheme = 'tls' if varz.get('tls_required') else 'nats'
-    return '%s://%s:%d' % (scheme, _netloc_host(host), port)
-
-
-def meta_leaders(views):
-    """JetStream meta leaders from [(server name, /jsz)] of the servers reached.
-
-    Only a server that names itself leader is one (its view is the reliable one); when two
-    such claims overlap (a leader that has not noticed it was replaced: its group and the
-    other's share members), the one more servers name wins and a tie elects neither.
-    Returns (sorted leader names, [warnings])."""
-    votes, groups = {}, {}
-    for name, jsz in views:
-        meta = (jsz or {}).get('meta_cluster') or {}
-        leader = meta.get('leader')
-        if not leader:
-            continue
-        votes[leader] = votes.get(leader, 0) + 1
-        if leader == name:
-            groups[name] = set([name] + [r.get('name') for r in meta.get('replicas') or [] if r.get('name')])
-    leaders, warnings = [], []
-    for name in sorted(groups):
-        rivals = [other for other in groups if other != name and groups[other] & groups[name]]
-        if all(votes[name] > votes[other] for other in rivals):
-            leaders.append(name)
-        elif all(votes[name] >= votes[other] for other in rivals):
-            warnings.append('%s and %s both claim JetStream meta leadership with as many votes; neither is taken '
-                            'as the meta leader' % (name, ', '.join(sorted(rivals))))
-    return leaders, warnings
-
-
 # ---------------------------------------------------------------------------
 # Breadth-first discovery
 # ---------------------------------------------------------------------------
@@ -238,24 +186,13 @@ class Candidate:
         return not self.seed and self.expect_id is None
 
 
-class Server:
-    """A server reached: its URL, the answers read and how it was found."""
-
-    def __init__(self, url, answers, errors, origin):
-        self.url = url
-        self.varz = answers.get('varz') or {}
-        self.routez = answers.get('routez')
-        self.gatewayz = answers.get('gatewayz')
-        self.jsz = answers.get('jsz')
-        self.errors = errors
-        self.origin = origin
-        identity = server_identity(self.varz)
-        self.id = identity['id']
-        self.name = identity['name'] or identity['id']
-        self.version = identity['version']
-        self.cluster = identity['cluster']
-        self.jetstream = identity['jetstream']
-        self.gateway = gateway_name(self.varz)
+def found_server(url, answers, errors, origin):
+    """A server reached: the one server model, with how it was found."""
+    server = NatsServer(url, varz=answers.get('varz') or {}, routez=answers.get('routez'),
+                        gatewayz=answers.get('gatewayz'), jsz=answers.get('jsz'), errors=errors)
+    server.name = server.name or server.id
+    server.origin = origin
+    return server
 
 
 class Unreachable:
@@ -290,7 +227,8 @@ class Discovery:
     when following routes, /gatewayz when following gateways, and /jsz (meta leader)."""
 
     def __init__(self, seeds, monitor_for, discover_routes=True, discover_gateways=False, monitor_port=None,
-                 monitor_scheme=None, read_jsz=True, max_workers=DEFAULT_MAX_WORKERS):
+                 monitor_scheme=None, read_jsz=True, max_workers=DEFAULT_MAX_WORKERS, max_servers=DEFAULT_MAX_SERVERS,
+                 trusted=None):
         self.seeds = []
         for url in seeds:
             _add(self.seeds, url.rstrip('/') if url else url)
@@ -301,10 +239,13 @@ class Discovery:
         self.monitor_scheme = monitor_scheme
         self.read_jsz = read_jsz
         self.max_workers = max_workers
+        self.max_servers = max_servers
+        # trusted(url): whether credentials and headers go to that URL's host (monitor_for decides the same).
+        self.trusted = trusted or (lambda url: True)
 
         self.candidates = []      # every Candidate, in order of creation
-        self.outcomes = {}        # url -> ('failed', MonitorError) | ('server', id) | ('stranger', Server)
-        self.found = {}           # server id -> Server
+        self.outcomes = {}        # url -> ('failed', MonitorError) | ('server', id) | ('stranger', NatsServer)
+        self.found = {}           # server id -> NatsServer
         self.found_order = []
         self.expected = {}        # server id -> dict(name, cluster, origin)
         self.expected_order = []
@@ -324,30 +265,21 @@ class Discovery:
     def read(self, urls):
         """{url: (answers, errors) or MonitorError} for every URL, all at once."""
         names = self.endpoints()
-        calls, slots, results = [], [], {}
+        plans, results, read_urls = [], {}, []
         for url in urls:
             try:
                 monitor = self.monitor_for(url)
             except MonitorError as error:
                 results[url] = error
                 continue
-            for name in names:
-                calls.append(getattr(monitor, name))
-                slots.append((url, name))
-        answers = {}
-        for (url, name), (data, error) in zip(slots, run_concurrently(calls, self.max_workers)):
-            answers.setdefault(url, ({}, {}))
-            if error is not None:
-                answers[url][1][name] = error
-            else:
-                answers[url][0][name] = data
-        for url in urls:
-            if url in results:
-                continue
-            data, errors = answers[url]
+            read_urls.append(url)
+            plans.append([(name, getattr(monitor, name)) for name in names])
+        for url, outcomes in zip(read_urls, read_servers(plans, self.max_workers)):
+            data = dict((name, answer) for name, (answer, error) in outcomes.items() if error is None)
+            errors = dict((name, error) for name, (answer, error) in outcomes.items() if error is not None)
             if 'varz' in errors:
                 results[url] = errors['varz']
-            elif not isinstance(data.get('varz'), dict) or not data['varz'].get('server_id'):
+            elif not data['varz'].get('server_id'):
                 results[url] = MonitorError(url, 'the answer to /varz names no server (is this a nats-server '
                                                  'monitoring port?)')
             else:
@@ -367,6 +299,10 @@ class Discovery:
                     urls.append(candidate.url)
             if not urls:
                 break
+            if len(self.found) >= self.max_servers:
+                result.warnings.append('discovery stopped at max_servers (%d servers found); %d more URLs not read'
+                                       % (self.max_servers, len(urls)))
+                break
             result.rounds += 1
             result.probed += len(urls)
             answers = self.read(urls)
@@ -383,6 +319,11 @@ class Discovery:
             if kind == 'stranger':
                 result.warnings.append('%s answers as %s of cluster %s, which is not part of this deployment; '
                                        'ignored' % (display_url(url), value.name, value.cluster or '(none)'))
+        for url, (kind, value) in sorted(self.outcomes.items()):
+            if kind == 'failed' and isinstance(value, AuthenticationFailed) and not self.trusted(url):
+                result.warnings.append('%s answered HTTP %s without credentials (they are only sent to the seeds\' '
+                                       'hosts and credential_hosts): add its host to credential_hosts'
+                                       % (display_url(url), value.status))
         for server in result.servers:
             for name, reason in sorted(server.errors.items()):
                 result.warnings.append('%s (%s): %s not read: %s' % (server.name, display_url(server.url), name,
@@ -400,17 +341,17 @@ class Discovery:
             return
         accepting = [c for c in self.candidates if c.url == url and self._accepts(c, data['varz'])]
         if not accepting:
-            self.outcomes[url] = ('stranger', Server(url, data, errors, None))
+            self.outcomes[url] = ('stranger', found_server(url, data, errors, None))
             return
-        self._found(Server(url, data, errors, accepting[0].origin))
+        self._found(found_server(url, data, errors, accepting[0].origin))
 
     def _accepts(self, candidate, varz):
-        identity = server_identity(varz)
-        if candidate.seed or identity['id'] in self.expected:
+        server = NatsServer(candidate.url, varz=varz)
+        if candidate.seed or server.id in self.expected:
             return True
-        if candidate.expect_cluster and identity['cluster'] == candidate.expect_cluster:
+        if candidate.expect_cluster and server.cluster == candidate.expect_cluster:
             return True
-        if candidate.expect_gateway and candidate.expect_gateway in (gateway_name(varz), identity['cluster']):
+        if candidate.expect_gateway and candidate.expect_gateway in (server.gateway, server.cluster):
             return True
         return False
 
@@ -533,78 +474,3 @@ def pair_unreachable(named, addresses):
         else:
             merged.append(address)
     return merged
-
-
-# ---------------------------------------------------------------------------
-# Inventory hosts and groups
-# ---------------------------------------------------------------------------
-
-def group_name(text):
-    """A group name from a cluster name: letters, digits and underscores only."""
-    return re.sub(r'[^A-Za-z0-9_]', '_', text or '')
-
-
-def inventory_hosts(result):
-    """[{name, vars, groups}] for every server found and every one that could not be reached,
-    sorted by name, and [warnings]."""
-    leaders, warnings = meta_leaders([(s.name, s.jsz) for s in result.servers if s.jetstream])
-    entries = []
-    for server in result.servers:
-        host = url_host(server.url)
-        url = display_url(server.url)  # a seed may carry user:password; host variables never do
-        hostvars = dict(
-            ansible_host=host,
-            nats_monitor_url=url,
-            nats_rolling_upgrade_monitor_url=url,
-            nats_server_name=server.name,
-            nats_server_id=server.id,
-            nats_version=server.version,
-            nats_cluster=server.cluster,
-            nats_gateway=server.gateway,
-            nats_jetstream=server.jetstream,
-            nats_is_meta_leader=server.name in leaders,
-            nats_client_url=client_url(server.varz, host),
-            nats_reachable=True,
-            nats_discovered_from=server.origin,
-        )
-        entries.append(dict(name=server.name, vars=hostvars, id=server.id))
-    for peer in result.unreachable:
-        hostvars = dict(
-            ansible_host=peer.address,
-            nats_monitor_url=peer.url,
-            nats_rolling_upgrade_monitor_url=peer.url,
-            nats_server_name=peer.name if peer.id else None,
-            nats_server_id=peer.id,
-            nats_version=None,
-            nats_cluster=peer.cluster,
-            nats_gateway=None,
-            nats_jetstream=None,
-            nats_is_meta_leader=False,
-            nats_client_url=None,
-            nats_reachable=False,
-            nats_unreachable_reason=peer.reason,
-            nats_discovered_from=peer.origin,
-        )
-        entries.append(dict(name=peer.name, vars=hostvars, id=peer.id))
-
-    names = {}
-    for entry in entries:
-        if entry['name'] in names:
-            renamed = '%s_%s' % (entry['name'], (entry['id'] or entry['vars']['ansible_host'] or '')[:8])
-            warnings.append('two servers are named %s (%s and %s); the second is host %s' % (
-                entry['name'], names[entry['name']], entry['id'] or entry['vars']['ansible_host'], renamed))
-            entry['name'] = renamed
-        names[entry['name']] = entry['id'] or entry['vars']['ansible_host']
-
-    for entry in entries:
-        groups = ['nats']
-        if entry['vars']['nats_cluster']:
-            groups.append('nats_cluster_%s' % group_name(entry['vars']['nats_cluster']))
-        if entry['vars']['nats_is_meta_leader']:
-            groups.append('nats_meta_leader')
-        if not entry['vars']['nats_reachable']:
-            groups.append('nats_unreachable')
-        entry['groups'] = groups
-        del entry['id']
-    entries.sort(key=lambda e: e['name'])
-    return entries, warnings
