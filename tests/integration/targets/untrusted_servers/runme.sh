@@ -3,7 +3,7 @@
 # ports (../setup_hostile): drip, stall, huge bodies, redirects to other hosts/ports, 401/403, garbage,
 # wrong Content-Length, wrong JSON shapes, paged lists that lie, bad wait options, secrets in URL and headers.
 # Both transports: requests, and open_url (requests hidden). Modules run under `ulimit -v` (hostile_lib.sh).
-# Costs about 2 minutes. Issue 8; the contract is in the README of ../setup_hostile.
+# The two transports run at once; about 2-3 minutes on 2 loaded cores. Issue 8 (untrusted servers).
 set -eu -o pipefail
 source ../setup_hostile/files/hostile_lib.sh
 
@@ -33,31 +33,40 @@ sent_basic_to_ok() {
     hostile_requests --server ok | grep -qF "Basic ${BASIC}"
 }
 
-for transport in requests open_url; do
+# Both transports at once (two ansible-playbook processes; each has its own liar servers for the paging
+# request counts): main.yml at -v, then headers.yml at -vvv.
+export ANSIBLE_PIPELINING=true
+run_transport() {  # TRANSPORT: both playbooks of one transport; rc files in ${out}
+    local transport="$1" interpreter rc=0
     if [ "${transport}" = requests ]; then interpreter="${HOSTILE_PYTHON}"; else interpreter="${HOSTILE_NO_REQUESTS_PYTHON}"; fi
-    common=(-i localhost, -c local -e "@${HOSTILE_VARS}" -e "transport=${transport}"
+    local common=(-i localhost, -c local -e "@${HOSTILE_VARS}" -e "transport=${transport}"
         -e "ansible_python_interpreter=${interpreter}" -e "secret=${SECRET}" -e "header_secret=${HEADER_SECRET}")
-    before_sink="$(hostile_requests --server sink --count)"
-    before_sinkport="$(hostile_requests --server sinkport --count)"
+    play "${out}/main-${transport}.log" main.yml "${common[@]}" -e "results_file=${out}/results-${transport}.json" -v || rc=$?
+    echo "${rc}" > "${out}/main-${transport}.rc"
+    rc=0
+    play "${out}/headers-${transport}.log" headers.yml "${common[@]}" -vvv || rc=$?
+    echo "${rc}" > "${out}/headers-${transport}.rc"
+}
+run_transport requests &
+HOSTILE_PIDS+=($!)
+run_transport open_url &
+HOSTILE_PIDS+=($!)
+wait "${HOSTILE_PIDS[-2]}" "${HOSTILE_PIDS[-1]}" || true
 
-    check "${transport}: main.yml (-v): every assertion of the playbook" \
-        play "${out}/main-${transport}.log" main.yml "${common[@]}" -e "results_file=${out}/results-${transport}.json" -v
+for transport in requests open_url; do
     summary "${out}/main-${transport}.log"
-
-    check "${transport}: headers.yml (-vvv): every assertion of the playbook" \
-        play "${out}/headers-${transport}.log" headers.yml "${common[@]}" -vvv
+    check "${transport}: main.yml (-v): every assertion of the playbook" test "$(cat "${out}/main-${transport}.rc")" = 0
     summary "${out}/headers-${transport}.log"
-
+    check "${transport}: headers.yml (-vvv): every assertion of the playbook" test "$(cat "${out}/headers-${transport}.rc")" = 0
     check "${transport}: the URL password never shows in the -v output, the results or the -vvv output" \
         not_in_files "${SECRET}" "${out}/main-${transport}.log" "${out}/results-${transport}.json" "${out}/headers-${transport}.log"
-    check "${transport}: the Bearer token / X-Api-Key never shows at -vvv (headers is no_log)" \
+    check "${transport}: the Bearer token / X-Api-Key never shows at -v or -vvv (headers is no_log)" \
         not_in_files "${HEADER_SECRET}" "${out}/main-${transport}.log" "${out}/headers-${transport}.log" "${out}/results-${transport}.json"
-    check "${transport}: no MODULE FAILURE and no Traceback anywhere in the output" \
+    check "${transport}: no MODULE FAILURE anywhere in the output" \
         not_in_files "MODULE FAILURE" "${out}/main-${transport}.log" "${out}/headers-${transport}.log"
-    check "${transport}: the redirect targets on another host (sink) and port (sinkport) received no request" \
-        test "$(hostile_requests --server sink --count)" = "${before_sink}" -a "$(hostile_requests --server sinkport --count)" = "${before_sinkport}"
 done
-
+check "the redirect targets on another host (sink) and on another port (sinkport) received no request at all" \
+    test "$(hostile_requests --server sink --count)" = 0 -a "$(hostile_requests --server sinkport --count)" = 0
 check "the password of url: user:PASSWORD@ was sent to the server asked (Basic auth from the userinfo)" \
     sent_basic_to_ok
 check "the redirecting servers were asked (the redirect cases really ran)" \

@@ -27,6 +27,15 @@ HOSTILE_CHECKS=0
 HOSTILE_ULIMIT_KB="${HOSTILE_ULIMIT_KB:-1500000}"
 export HOSTILE_WORKDIR HOSTILE_SERVER
 
+# _hostile_kill_tree PID: SIGTERM to PID and its descendants (by parent id: only what this script started).
+_hostile_kill_tree() {
+    local child
+    for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        _hostile_kill_tree "${child}"
+    done
+    kill "$1" 2>/dev/null
+}
+
 _hostile_cleanup() {
     local rc=$?
     set +e
@@ -34,7 +43,7 @@ _hostile_cleanup() {
     local pid
     for pid in ${HOSTILE_PIDS[@]+"${HOSTILE_PIDS[@]}"}; do
         if kill -0 "${pid}" 2>/dev/null; then
-            kill "${pid}" 2>/dev/null
+            _hostile_kill_tree "${pid}"
             wait "${pid}" 2>/dev/null
         fi
     done
