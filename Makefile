@@ -81,7 +81,6 @@ SANITY_TEST := HOME=$(TEST_HOME) ansible-test
 # it; `integration-2.16` runs the targets named here (names without a target folder are skipped with
 # a NOTICE), e.g. make integration-2.16 INTEGRATION_216_TARGETS='inventory_nats untrusted_inventory'
 CORE216_VENV := $(PYVENVS)/core-2.16
-CORE216_STAMP := $(CORE216_VENV)/.installed
 CORE216_REQUIREMENTS := $(ROOT)/tests/requirements-core-2.16.txt
 CORE216_ENV := PATH=$(CORE216_VENV)/bin:$$PATH VIRTUAL_ENV=$(CORE216_VENV)
 INTEGRATION_216_TARGETS ?= inventory_nats nats_facts
@@ -90,7 +89,6 @@ INTEGRATION_216_TARGETS ?= inventory_nats nats_facts
 # tests/requirements-<tool>.txt: galaxy-importer (Galaxy's own import check; settings in
 # .ci/galaxy-importer.cfg) and antsibull-docs (the docsite's linter).
 TOOL_VENVS := galaxy-importer antsibull-docs
-TOOL_STAMPS := $(foreach t,$(TOOL_VENVS),$(PYVENVS)/$(t)/.installed)
 GALAXY_IMPORTER_VENV := $(PYVENVS)/galaxy-importer
 ANTSIBULL_DOCS_VENV := $(PYVENVS)/antsibull-docs
 COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' $(ROOT)/galaxy.yml)
@@ -110,7 +108,7 @@ SANITY_ARGS ?=
 UNITS_ARGS ?=
 INTEGRATION_ARGS ?=
 
-.PHONY: test test-quick sanity units units-2.16 integration integration-2.16 publish-check demo bench venv tool-venvs servers get-pip tree pythons pyvenvs lint build clean distclean help
+.PHONY: test test-quick sanity units units-2.16 integration integration-2.16 publish-check demo bench venv tool-venvs core216-venv publish-venvs servers get-pip tree pythons pyvenvs lint build clean distclean help
 
 help:
 	@sed -n '3,16p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
@@ -127,25 +125,31 @@ $(VENV_STAMP): $(REQUIREMENTS) $(UNITS_REQUIREMENTS)
 	$(VPY) -m pip install -qq --disable-pip-version-check $(addprefix -r ,$(REQUIREMENTS))
 	@touch $@
 
-# The ansible-core 2.16 venv (see CORE216_VENV); rebuilt when its requirement files change.
-# Venvs are made at the real path of .cache (a checkout may reach .cache through a symlink shared
-# with other checkouts): their scripts' #! lines must not name this checkout.
-$(CORE216_STAMP): $(CORE216_REQUIREMENTS) $(UNITS_REQUIREMENTS) | $(VENV_STAMP)
-	rm -rf $(CORE216_VENV)
-	mkdir -p $(PYVENVS) && $(VPY) -m venv "$$(cd $(PYVENVS) && pwd -P)/core-2.16"
-	$(CORE216_VENV)/bin/python -m pip install -qq --disable-pip-version-check \
-		-r <(grep -v '^ansible-core' $(ROOT)/tests/requirements-units.txt) $(addprefix -r ,$(filter-out $(ROOT)/tests/requirements-units.txt,$(UNITS_REQUIREMENTS))) -r $(CORE216_REQUIREMENTS)
-	@$(CORE216_VENV)/bin/python -c "import ansible.release as r; print(\"core-2.16 venv: ansible-core\", r.__version__)"
-	@touch $@
+# The venvs of core216-venv and tool-venvs. .cache may be shared by several checkouts (a
+# symlink), so a venv is rebuilt only when the content of its requirement files changed (their
+# sha256 is kept in <venv>/.installed; file times differ between checkouts) or it no longer runs,
+# and it is made at the real path of .cache: its scripts' #! lines must not name one checkout.
+# $(1) = venv folder name under $(PYVENVS), $(2) = requirement files (hashed), $(3) = pip arguments.
+define ensure_venv
+d=$(PYVENVS)/$(1); want=$$(cat $(2) | sha256sum | cut -d' ' -f1); \
+if [ ! -f $$d/.installed ] || [ "$$(cat $$d/.installed)" != "$$want" ] || ! $$d/bin/python -c '' 2>/dev/null; then \
+	echo "venv: $$d"; rm -rf $$d; mkdir -p $(PYVENVS); \
+	$(VPY) -m venv "$$(cd $(PYVENVS) && pwd -P)/$(1)"; \
+	$$d/bin/python -m pip install -qq --disable-pip-version-check $(3); \
+	echo "$$want" > $$d/.installed; \
+fi
+endef
 
-# The publishing tools' venvs, $(PYVENVS)/<tool> from tests/requirements-<tool>.txt.
-tool-venvs: $(TOOL_STAMPS) $(CORE216_STAMP)
+# ansible-core 2.16 (see CORE216_VENV): tests/requirements-core-2.16.txt and the unit-test pins
+# without their ansible-core line.
+core216-venv: $(VENV_STAMP)
+	@$(call ensure_venv,core-2.16,$(CORE216_REQUIREMENTS) $(UNITS_REQUIREMENTS),-r <(grep -v '^ansible-core' $(ROOT)/tests/requirements-units.txt) $(addprefix -r ,$(filter-out $(ROOT)/tests/requirements-units.txt,$(UNITS_REQUIREMENTS))) -r $(CORE216_REQUIREMENTS))
 
-$(PYVENVS)/%/.installed: $(ROOT)/tests/requirements-%.txt | $(VENV_STAMP)
-	rm -rf $(PYVENVS)/$*
-	mkdir -p $(PYVENVS) && $(VPY) -m venv "$$(cd $(PYVENVS) && pwd -P)/$*"
-	$(PYVENVS)/$*/bin/python -m pip install -qq --disable-pip-version-check -r $<
-	@touch $@
+# The publishing tools, $(PYVENVS)/<tool> from tests/requirements-<tool>.txt.
+publish-venvs: $(VENV_STAMP)
+	@$(foreach t,$(TOOL_VENVS),$(call ensure_venv,$(t),$(ROOT)/tests/requirements-$(t).txt,-r $(ROOT)/tests/requirements-$(t).txt);)
+
+tool-venvs: core216-venv publish-venvs
 
 servers: $(NATS_SERVER_BINS)
 
@@ -317,7 +321,7 @@ endef
 
 # The unit tests once more with ansible-core 2.16 (the oldest supported), controller Python
 # $(TEST_PYTHON) only (target Pythons are covered by `units`). Results: $(RESULTS)/units-2.16.
-units-2.16: $(CORE216_STAMP) tree
+units-2.16: core216-venv tree
 	@cd $(COLL); rc=0; t=$$SECONDS; \
 	$(CORE216_ENV) ansible-test units --local --python $(TEST_PYTHON) $(UNITS_ARGS) || rc=1; \
 	echo "TIME units-2.16, Python $(TEST_PYTHON): $$((SECONDS - t))s"; \
@@ -327,7 +331,7 @@ units-2.16: $(CORE216_STAMP) tree
 
 # INTEGRATION_216_TARGETS with ansible-core 2.16; a name with no folder under
 # tests/integration/targets is skipped with a NOTICE (none left: nothing to run, passes).
-integration-2.16: $(CORE216_STAMP) servers tree
+integration-2.16: core216-venv servers tree
 	@targets=""; for t in $(INTEGRATION_216_TARGETS); do \
 		if [ -d $(COLL)/tests/integration/targets/$$t ]; then targets="$$targets $$t"; \
 		else echo "NOTICE: integration-2.16: no target $$t under tests/integration/targets, skipped"; fi; \
@@ -341,7 +345,7 @@ integration-2.16: $(CORE216_STAMP) servers tree
 #  - galaxy-importer (settings: .ci/galaxy-importer.cfg; ansible-test not run, ansible-lint offline)
 #    fails on an ERROR or WARNING line or a nonzero exit: the upload must import cleanly.
 #  - antsibull-docs lint-collection-docs --plugin-docs on the copy of the tree (it needs galaxy.yml).
-publish-check: build $(TOOL_STAMPS) tree
+publish-check: build publish-venvs tree
 	@rc=0; out=$(COLL)/tests/output; mkdir -p $$out $(BUILD)/galaxy-importer; \
 	t=$$SECONDS; echo "galaxy-importer $$(basename $(TARBALL))"; status=passed; \
 	( cd $(BUILD)/galaxy-importer && env -u ANSIBLE_COLLECTIONS_PATH PATH=$(GALAXY_IMPORTER_VENV)/bin:$$PATH VIRTUAL_ENV=$(GALAXY_IMPORTER_VENV) \

@@ -138,7 +138,15 @@ def publish_counts(stage_dir):
             counts.passed += 1
         elif status == 'failed':
             counts.failed += 1
-            counts.failed_names.append('%s (see %s.log in %s)' % (tool, tool, stage_dir))
+            counts.failed_names.append('%s (%s.log in %s)' % (tool, tool, stage_dir))
+            log_file = os.path.join(stage_dir, tool + '.log')
+            if os.path.exists(log_file):
+                with open(log_file) as handle:
+                    lines = [line.rstrip() for line in handle if line.strip()]
+                if tool == 'galaxy-importer':
+                    lines = [line for line in lines if line.startswith(('ERROR', 'WARNING', 'CRITICAL'))] or lines[-3:]
+                # listed under the tool's failure (still one failed check per tool)
+                counts.failed_names.extend('  %s: %s' % (tool, line) for line in lines[:10])
         else:
             counts.skipped += 1
     return counts, 'publishing checks (%s)' % ', '.join(states)
@@ -177,10 +185,11 @@ def summary(results_dir):
             counts.failed += 1
             counts.failed_names.append('%s (stage error, see its output above)' % name)
         if name.endswith('-2.16'):
-            detail += ', ansible-core 2.16'
+            detail = 'ansible-core 2.16, ' + detail
         print('%-16s %-8s %5ds  %s: %s' % (name, status, seconds, counts.line(), detail))
         for failed in counts.failed_names[:MAX_LISTED]:
-            print('    FAILED %s' % failed)
+            # a line starting with blanks details the failure above it (publish_counts)
+            print(('           %s' if failed.startswith('  ') else '    FAILED %s') % failed.strip())
         if len(counts.failed_names) > MAX_LISTED:
             print('    ... and %d more (see the output above)' % (len(counts.failed_names) - MAX_LISTED))
         total.add(counts)

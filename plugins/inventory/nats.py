@@ -17,7 +17,7 @@ description:
     (O(discover_routes)) and, if asked, its gateways into the linked clusters (O(discover_gateways)).
   - Every server found is read at once, round by round (breadth first), on the controller.
   - "Host variables: C(ansible_host) (the host of the server's monitoring URL), C(nats_monitor_url),
-    C(nats_rolling_upgrade_monitor_url) (the same, for the role R(nats_tools.nats.rolling_upgrade,ansible_collections.nats_tools.nats.rolling_upgrade_role)),
+    C(nats_rolling_upgrade_monitor_url) (the same, for the role P(nats_tools.nats.rolling_upgrade#role)),
     C(nats_server_name), C(nats_server_id), C(nats_version), C(nats_cluster), C(nats_gateway),
     C(nats_jetstream), C(nats_is_meta_leader), C(nats_client_url), C(nats_reachable),
     C(nats_discovered_from), and C(nats_unreachable_reason) for a server that could not be read."

@@ -12,22 +12,29 @@ __metaclass__ = type
 
 from functools import partial
 
+from ansible_collections.nats_tools.nats.plugins.module_utils.gate_jetstream import (
+    agreed_meta_leader,
+    check_groups,
+    check_meta,
+    check_quorum,
+    leader_views,
+    runs_jetstream,
+)
+from ansible_collections.nats_tools.nats.plugins.module_utils.gate_topology import (
+    check_gateways,
+    check_leafnodes,
+    check_routes,
+    gateway_links,
+    is_supercluster,
+    leafnode_count,
+)
 from ansible_collections.nats_tools.nats.plugins.module_utils.healthz import healthz_params, healthz_verdict
-from ansible_collections.nats_tools.nats.plugins.module_utils.jsz import describe_asset, iter_streams, replica_problem
 from ansible_collections.nats_tools.nats.plugins.module_utils.reader import read_servers
 from ansible_collections.nats_tools.nats.plugins.module_utils.server import NatsServer, route_peers
 from ansible_collections.nats_tools.nats.plugins.module_utils.versions import same_version
 
-GATE_CHECKS = ('reachable', 'healthz', 'routes', 'meta', 'streams', 'consumers', 'version', 'quorum')
-
-
-def _runs_jetstream(server):
-    """The gate judges JetStream from /jsz answers only (a server whose /jsz failed is named by the meta check)."""
-    return bool(server.jsz) and not server.jsz.get('disabled', False)
-
-
-def quorum_of(size):
-    return size // 2 + 1
+GATE_CHECKS = ('reachable', 'healthz', 'routes', 'gateways', 'meta', 'streams', 'consumers', 'version', 'quorum',
+               'leafnodes')
 
 
 class GateReport:
@@ -45,14 +52,15 @@ class GateReport:
 
 
 def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_servers=None, draining=None,
-                  max_lag=0, max_peer_seen=5.0, fail_on_r1=False, checks=None):
-    """Is the cluster safe right now? Pure: NatsServer list in, verdict dict out.
+                  max_lag=0, max_peer_seen=5.0, fail_on_r1=False, checks=None, expect_leafnodes=None):
+    """Is the cluster (or supercluster) safe right now? Pure: NatsServer list in, verdict dict out.
 
     ``checks`` defaults to every check that applies: version only with
-    expect_version, quorum only with draining, the JetStream checks only when
-    some server runs JetStream."""
+    expect_version, quorum only with draining, gateways only where gateways are
+    configured, leafnodes only with expect_leafnodes, the JetStream checks only
+    when some server runs JetStream."""
     expect_servers = expect_servers or len(snapshots)
-    any_js = any(_runs_jetstream(s) for s in snapshots)
+    any_js = any(runs_jetstream(s) for s in snapshots)
     applicable = set(GATE_CHECKS)
     if not expect_version:
         applicable.discard('version')
@@ -60,37 +68,47 @@ def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_s
         applicable.discard('quorum')
     if not any_js:
         applicable -= {'meta', 'streams', 'consumers'}
+    if not any(s.gateway for s in snapshots if s.reachable):
+        applicable.discard('gateways')
+    if not expect_leafnodes:
+        applicable.discard('leafnodes')
     wanted = applicable if checks is None else set(checks) & (applicable | {'reachable'})
 
     report = GateReport()
     _name_the_unreachable(snapshots)
     reachable = [s for s in snapshots if s.reachable]
     by_name = dict((s.name, s) for s in reachable if s.name)
-    meta_leader = _agreed_meta_leader(reachable)
+    meta_leader = agreed_meta_leader(reachable)
+    supercluster = is_supercluster(snapshots)
 
     if 'reachable' in wanted:
         _check_reachable(report, snapshots, expect_servers)
     if 'healthz' in wanted:
         _check_healthz(report, reachable)
     if 'routes' in wanted:
-        _check_routes(report, snapshots, expect_servers)
+        check_routes(report, snapshots, expect_servers)
+    if 'gateways' in wanted:
+        check_gateways(report, snapshots)
     if 'meta' in wanted:
-        _check_meta(report, reachable, by_name, meta_leader, expect_servers, max_lag, max_peer_seen)
-    groups = _leader_views(reachable) if wanted & {'streams', 'consumers', 'quorum'} else {}
+        check_meta(report, reachable, by_name, meta_leader, expect_servers, max_lag, max_peer_seen, supercluster)
+    groups = leader_views(reachable) if wanted & {'streams', 'consumers', 'quorum'} else {}
     if 'streams' in wanted:
-        _check_groups(report, 'streams', [g for g in groups.values() if g['consumer'] is None],
-                      by_name, max_lag, max_peer_seen)
+        check_groups(report, 'streams', [g for g in groups.values() if g['consumer'] is None],
+                     by_name, max_lag, max_peer_seen)
     if 'consumers' in wanted:
-        _check_groups(report, 'consumers', [g for g in groups.values() if g['consumer'] is not None],
-                      by_name, max_lag, max_peer_seen)
+        check_groups(report, 'consumers', [g for g in groups.values() if g['consumer'] is not None],
+                     by_name, max_lag, max_peer_seen)
     if 'version' in wanted:
         _check_version(report, snapshots, expect_version, version_servers)
     if 'quorum' in wanted:
-        _check_quorum(report, draining, reachable, by_name, meta_leader, groups, max_lag, max_peer_seen, fail_on_r1)
+        check_quorum(report, draining, reachable, by_name, meta_leader, groups, max_lag, max_peer_seen, fail_on_r1)
+    if 'leafnodes' in wanted:
+        check_leafnodes(report, snapshots, expect_leafnodes)
 
-    servers = [dict(url=s.url, name=s.name, version=s.version,
+    servers = [dict(url=s.url, name=s.name, version=s.version, cluster=s.cluster,
                     healthz=((s.healthz or {}).get('status') or ('unreachable' if not s.reachable else None)),
-                    routes_to=route_peers(s.routez), meta_leader=s.meta.get('leader') or None)
+                    routes_to=route_peers(s.routez), gateways_to=sorted(gateway_links(s)[0]) if s.reachable else [],
+                    leafnodes=leafnode_count(s) if s.reachable else None, meta_leader=s.meta.get('leader') or None)
                for s in snapshots]
     problems = report.failed
     return dict(passed=not problems, checks=report.checks, problems=problems, servers=servers,
@@ -145,115 +163,6 @@ def _check_healthz(report, reachable):
                 s.label, verdict['status'], verdict['http_status'], verdict['error'] or 'no reason given'))
 
 
-def _check_routes(report, snapshots, expect_servers):
-    known = set(s.name for s in snapshots if s.name)
-    for s in snapshots:
-        if not s.reachable:
-            continue
-        if s.routez_error:
-            report.add('routes', s.name, False, '%s /routez: %s' % (s.label, s.routez_error))
-            continue
-        peers = set(route_peers(s.routez))
-        missing = sorted(known - peers - {s.name})
-        if missing:
-            report.add('routes', s.name, False, '%s has no route to %s' % (s.label, ', '.join(missing)))
-        elif len(peers) + 1 < expect_servers:
-            report.add('routes', s.name, False, '%s is routed to %d other servers, %d expected' % (
-                s.label, len(peers), expect_servers - 1))
-        else:
-            report.add('routes', s.name, True, '%s routed to %s' % (s.label, ', '.join(sorted(peers)) or 'no peer'))
-
-
-def _agreed_meta_leader(reachable):
-    leaders = set(s.meta.get('leader') or None for s in reachable if _runs_jetstream(s))
-    return leaders.pop() if len(leaders) == 1 and None not in leaders else None
-
-
-def _check_meta(report, reachable, by_name, leader, expect_servers, max_lag, max_peer_seen):
-    js = [s for s in reachable if _runs_jetstream(s) or s.jsz_error]
-    errors = [s for s in js if s.jsz_error]
-    for s in errors:
-        report.add('meta', s.name, False, '%s /jsz: %s' % (s.label, s.jsz_error))
-    views = [s for s in js if not s.jsz_error]
-    if not views:
-        return
-    if not any(s.meta for s in views):
-        if expect_servers > 1:
-            report.add('meta', None, False, 'JetStream is not clustered, %d servers expected' % expect_servers)
-        else:
-            report.add('meta', None, True, 'standalone JetStream server')
-        return
-    said = dict((s.label, s.meta.get('leader') or None) for s in views)
-    if leader is None:
-        report.add('meta', None, False, 'no meta leader agreed: %s' % ', '.join(
-            '%s says %s' % (k, v or 'none') for k, v in sorted(said.items())))
-        return
-    view = by_name.get(leader)
-    if view is None:
-        report.add('meta', leader, False, 'meta leader %s is not among the reachable servers' % leader)
-        return
-    size = view.meta.get('cluster_size')
-    problems = []
-    if size != expect_servers:
-        problems.append('meta group size %s, %d expected' % (size, expect_servers))
-    for peer in view.meta.get('replicas') or []:
-        problem = replica_problem(peer, max_lag, max_peer_seen)
-        if problem:
-            problems.append('meta peer %s %s' % (peer.get('name'), problem))
-    listed = len(view.meta.get('replicas') or []) + 1
-    if size and listed < size:
-        problems.append('meta leader lists %d of %d peers' % (listed, size))
-    if problems:
-        for problem in problems:
-            report.add('meta', leader, False, problem)
-    else:
-        report.add('meta', leader, True, 'meta leader %s, %s peers current' % (leader, size))
-
-
-def _leader_views(reachable):
-    """Every stream and consumer group, keyed by (account, stream, consumer),
-    with the cluster info from its leader when the leader is reachable."""
-    groups = {}
-    for s in reachable:
-        for account, stream in iter_streams(s.jsz):
-            members = [(dict(account=account, stream=stream.get('name'), consumer=None), stream.get('cluster'))]
-            for consumer in stream.get('consumer_detail') or []:
-                members.append((dict(account=account, stream=stream.get('name'), consumer=consumer.get('name')),
-                                consumer.get('cluster')))
-            for identity, cluster in members:
-                key = (identity['account'], identity['stream'], identity['consumer'])
-                group = groups.setdefault(key, dict(identity, leader=None, cluster=None, seen_on=[]))
-                group['seen_on'].append(s.name)
-                cluster = cluster or {}
-                if cluster.get('leader') and not group['leader']:
-                    group['leader'] = cluster['leader']
-                if cluster.get('leader') == s.name:
-                    group['cluster'] = cluster
-    return groups
-
-
-def _check_groups(report, name, groups, by_name, max_lag, max_peer_seen):
-    bad = 0
-    for group in groups:
-        label = describe_asset(group)
-        if not group['leader']:
-            report.add(name, None, False, '%s has no leader' % label)
-            bad += 1
-            continue
-        if group['cluster'] is None:
-            report.add(name, group['leader'], False, '%s: leader %s %s' % (
-                label, group['leader'], 'did not list it' if group['leader'] in by_name else 'unreachable'))
-            bad += 1
-            continue
-        for replica in group['cluster'].get('replicas') or []:
-            problem = replica_problem(replica, max_lag, max_peer_seen)
-            if problem:
-                report.add(name, replica.get('name'), False, '%s: replica %s %s' % (label, replica.get('name'), problem))
-                bad += 1
-    if not bad:
-        report.add(name, None, True, 'all %d %s current' % (len(groups), name))
-
-
 def _check_version(report, snapshots, expect_version, version_servers):
     named = set(version_servers or [])
     for s in snapshots:
@@ -267,49 +176,6 @@ def _check_version(report, snapshots, expect_version, version_servers):
             report.add('version', s.name, False, '%s runs %s, %s expected' % (s.label, s.version, expect_version))
     for missing in sorted(named - set(s.name for s in snapshots)):
         report.add('version', missing, False, '%s is not among the servers asked' % missing)
-
-
-def _check_quorum(report, draining, reachable, by_name, leader, groups, max_lag, max_peer_seen, fail_on_r1):
-    if draining not in by_name:
-        report.add('quorum', draining, False, 'draining server %s is not among the reachable servers' % draining)
-        return
-    view = by_name.get(leader) if leader else None
-    if view is not None and view.meta:
-        _quorum_without(report, 'meta group', draining, leader, view.meta, max_lag, max_peer_seen)
-    elif any(s.meta for s in reachable):
-        report.add('quorum', draining, False, 'meta group: no reachable leader to judge quorum without %s' % draining)
-    for group in groups.values():
-        cluster = group['cluster']
-        if cluster is None:
-            if draining in group['seen_on']:
-                report.add('quorum', draining, False, '%s: no leader view to judge quorum without %s'
-                           % (describe_asset(group), draining))
-            continue
-        members = [group['leader']] + [r.get('name') for r in cluster.get('replicas') or []]
-        if draining not in members:
-            continue
-        if len(members) == 1:
-            report.add('quorum', draining, not fail_on_r1, '%s is R1 on %s: unavailable while it is down'
-                       % (describe_asset(group), draining))
-            continue
-        _quorum_without(report, describe_asset(group), draining, group['leader'], cluster, max_lag, max_peer_seen)
-
-
-def _quorum_without(report, label, draining, leader, cluster, max_lag, max_peer_seen):
-    """The other members must be current and still a quorum once ``draining`` stops."""
-    replicas = cluster.get('replicas') or []
-    size = len(replicas) + 1
-    others = [r for r in replicas if r.get('name') != draining]
-    lagging = [(r.get('name'), replica_problem(r, max_lag, max_peer_seen)) for r in others]
-    lagging = [(n, p) for n, p in lagging if p]
-    healthy = len(others) - len(lagging) + (1 if leader != draining else 0)
-    if lagging or healthy < quorum_of(size):
-        why = '; '.join('%s %s' % (n, p) for n, p in lagging) or 'too few members'
-        report.add('quorum', draining, False, '%s would lose quorum without %s: %d of %d current; %s'
-                   % (label, draining, healthy, size, why))
-    else:
-        report.add('quorum', draining, True, '%s keeps quorum without %s (%d of %d current)'
-                   % (label, draining, healthy, size))
 
 
 # ---------------------------------------------------------------------------
@@ -338,7 +204,8 @@ class ClusterReader:
 
     def _plan(self, monitor, with_jetstream):
         version = self.known[monitor.url]['version']
-        plan = [('varz', monitor.varz), ('routez', monitor.routez)]
+        plan = [('varz', monitor.varz), ('routez', monitor.routez), ('gatewayz', monitor.gatewayz),
+                ('leafz', monitor.leafz)]
         if version is not None:
             plan.append(('healthz', partial(monitor.healthz, **self.healthz_query(version))))
         if with_jetstream:

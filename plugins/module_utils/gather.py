@@ -54,6 +54,25 @@ def resolve_gather_subset(requested):
     return [name for name in SUBSET_NAMES if name in include and name not in exclude]
 
 
+def gather_argument_spec():
+    """gather_subset and max_items, shared by nats_info and nats_facts."""
+    return dict(
+        gather_subset=dict(type='list', elements='str', default=['min']),
+        max_items=dict(type='int', default=10000),
+    )
+
+
+def checked_subset(params, resolve=resolve_gather_subset):
+    """(endpoint names, None) for a module's gather options, or (None, the reason they cannot work)."""
+    try:
+        subset = resolve(params['gather_subset'])
+    except ValueError as exc:
+        return None, str(exc)
+    if params['max_items'] < 0:
+        return None, 'max_items must be 0 (no cap) or more'
+    return subset, None
+
+
 def fetch_endpoint(monitor, name, query=None, max_items=0):
     """One endpoint's answer; /healthz as its document with ``http_status`` (kept when 500 or 503)."""
     query = query or {}

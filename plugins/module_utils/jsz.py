@@ -110,7 +110,7 @@ def describe_asset(finding):
     return text
 
 
-def summarize_jsz(jsz, max_lag=0, server_name=None):
+def summarize_jsz(jsz, max_lag=0, server_name=None, max_peer_seen=None):
     """Counters, meta group, out-of-sync replicas and a verdict from one /jsz answer.
 
     The verdict covers what this server can know: that the meta group has a
@@ -123,7 +123,7 @@ def summarize_jsz(jsz, max_lag=0, server_name=None):
     clustered = bool(meta)
     peers = meta_peers(jsz)
     judges_meta = is_leader_view(meta, server_name)
-    streams_not_current, consumers_not_current = asset_replica_findings(jsz, max_lag, server_name)
+    streams_not_current, consumers_not_current = asset_replica_findings(jsz, max_lag, server_name, max_peer_seen)
 
     problems = []
     if not enabled:
@@ -132,7 +132,7 @@ def summarize_jsz(jsz, max_lag=0, server_name=None):
         if not meta.get('leader'):
             problems.append('meta group has no leader')
         for peer in (meta.get('replicas') or []) if judges_meta else []:
-            problem = replica_problem(peer, max_lag)
+            problem = replica_problem(peer, max_lag, max_peer_seen)
             if problem:
                 problems.append('meta peer %s %s' % (peer.get('name'), problem))
     for finding in streams_not_current + consumers_not_current:

@@ -27,7 +27,6 @@ def version_at_least(version, minimum):
     return parsed is not None and parsed >= minimum
 
 
-
 def seconds(nanoseconds):
     """nats-server reports `active` as nanoseconds since last contact."""
     if nanoseconds is None:

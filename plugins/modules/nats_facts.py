@@ -191,6 +191,11 @@ ansible_facts:
             is_meta_leader:
               description: Whether this server is the meta leader.
               type: bool
+            meta_cluster_size:
+              description:
+                - Servers in the JetStream meta group; in a supercluster with JetStream in several clusters,
+                  every JetStream server of every cluster (one meta group). Null when standalone or disabled.
+              type: int
             streams:
               description: Streams on this server.
               type: int
@@ -232,6 +237,7 @@ ansible_facts:
         enabled: true
         meta_leader: a2
         is_meta_leader: false
+        meta_cluster_size: 3
         streams: 0
         consumers: 0
         messages: 0
@@ -242,7 +248,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.nats_tools.nats.plugins.module_utils.errors import EndpointNotServed
 from ansible_collections.nats_tools.nats.plugins.module_utils.facts import facts_subset, shape_facts, unavailable_facts
-from ansible_collections.nats_tools.nats.plugins.module_utils.gather import read_server
+from ansible_collections.nats_tools.nats.plugins.module_utils.gather import checked_subset, gather_argument_spec, read_server
 from ansible_collections.nats_tools.nats.plugins.module_utils.module_client import (
     NatsModuleClient,
     connection_argument_spec,
@@ -251,9 +257,8 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.module_client impo
 
 def argument_spec():
     spec = connection_argument_spec()
+    spec.update(gather_argument_spec())
     spec.update(
-        gather_subset=dict(type='list', elements='str', default=['min']),
-        max_items=dict(type='int', default=10000),
         fail_on_unreachable=dict(type='bool', default=False),
     )
     return spec
@@ -262,12 +267,9 @@ def argument_spec():
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
-    try:
-        subset = facts_subset(params['gather_subset'])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    if params['max_items'] < 0:
-        module.fail_json(msg='max_items must be 0 (no cap) or more')
+    subset, problem = checked_subset(params, facts_subset)
+    if problem:
+        module.fail_json(msg=problem)
 
     with NatsModuleClient(module) as client:
         outcomes = read_server(client.monitor, subset, params['max_items'])

@@ -17,18 +17,27 @@ description:
     the whole cluster is safe; with O(wait=true) it reads again every O(wait_interval) seconds until it is,
     or fails after O(wait_timeout) with one message naming every failing server and asset.
   - Use it before stopping a server (with O(draining)) and after starting it again (with O(expect_version)),
-    as the role M(nats_tools.nats.rolling_upgrade) does.
+    as the role P(nats_tools.nats.rolling_upgrade#role) does.
   - It does not trust one server's view. A crashed peer stays C(current) on the meta leader for seconds
     and the leader's C(/healthz) stays 200, so every server is asked directly, and a peer not heard from
     for O(max_peer_seen) seconds counts as down.
   - "Checks: V(reachable) every URL answers; V(healthz) every C(/healthz) is ok, JetStream meta-group
     semantics (C(js-meta-only) on 2.11+, C(js-server-only) on 2.10); V(routes) each server is routed to
-    every other (distinct peer names, route pools counted once); V(meta) one meta leader agreed by all,
-    group size O(expect_servers), no peer offline, lagging or unseen; V(streams) and V(consumers) every
-    replica current within O(max_lag), judged from each group's leader; V(version) the servers in
+    every other server of its own cluster (C(/varz) C(cluster.name); distinct peer names, route pools counted
+    once) and to none of another cluster; V(gateways) where gateways are configured, each server has an
+    outbound gateway connection to every other cluster its configuration names and an inbound one from each
+    (a cluster that lost its gateways is named); V(meta) one meta leader agreed by every server of every
+    cluster, no peer offline, lagging or unseen (judged from the leader's view), every JetStream server given
+    in the group, no second server claiming leadership, and not servers of unrelated meta groups;
+    V(streams) and V(consumers) every replica current within O(max_lag), judged from each group's leader,
+    no group with two leaders, replicas that report current agree on C(last_seq); V(version) the servers in
     O(version_servers) run O(expect_version); V(quorum) with O(draining), every replicated stream and
     consumer with a replica there, and the meta group, keep a current quorum without it (R1 assets on it
-    are listed and fail only with O(fail_on_r1))."
+    are listed and fail only with O(fail_on_r1)); V(leafnodes) each server has the leafnode connections it
+    had when the gate started, or those of O(expect_leafnodes)."
+  - "Superclusters: give the URLs of every server of every cluster, or of one cluster only. With one cluster
+    only, the meta leader may be in another cluster: the meta group is then judged from what the servers
+    given report (on 2.15+ every server lists the meta peers; offline and silent peers are named)."
 options:
   urls:
     description:
@@ -45,8 +54,17 @@ options:
     type: list
     elements: str
   expect_servers:
-    description: Number of servers the cluster must have (routes and meta group size). Defaults to the number of O(urls).
+    description:
+      - Number of servers given (reachable check); in a single cluster also the route count and the meta group size.
+        Defaults to the number of O(urls).
     type: int
+  expect_leafnodes:
+    description:
+      - Leafnode connections each named server must have (C(server_name) -> count), for example after a restart
+        the count it had before its stop. Turns on the V(leafnodes) check.
+      - When not set, the counts of the gate's first attempt are expected (servers with none are not checked).
+      - A name that is not among O(server_names) (when given) or not among the servers reached is an error.
+    type: dict
   expect_version:
     description: Version the servers in O(version_servers) must run, for example V(2.11.11).
     type: str
@@ -78,7 +96,7 @@ options:
         V(quorum) needs O(draining), the JetStream checks need JetStream).
     type: list
     elements: str
-    choices: [reachable, healthz, routes, meta, streams, consumers, version, quorum]
+    choices: [reachable, healthz, routes, gateways, meta, streams, consumers, version, quorum, leafnodes]
   wait:
     description: Read again until the gate passes or O(wait_timeout) passes.
     type: bool
@@ -202,6 +220,7 @@ elapsed:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.nats_tools.nats.plugins.module_utils.gate import GATE_CHECKS, ClusterReader, evaluate_gate
+from ansible_collections.nats_tools.nats.plugins.module_utils.gate_topology import leafnode_baseline
 from ansible_collections.nats_tools.nats.plugins.module_utils.module_client import (
     NatsModuleClient,
     connection_argument_spec,
@@ -226,6 +245,7 @@ def argument_spec():
         fail_on_r1=dict(type='bool', default=False),
         checks=dict(type='list', elements='str', choices=list(GATE_CHECKS)),
         consecutive_passes=dict(type='int', default=1, no_log=False),
+        expect_leafnodes=dict(type='dict'),
     )
     return spec
 
@@ -247,6 +267,14 @@ def main():
         problems.append('consecutive_passes must be 1 or more')
     if p['max_lag'] < 0 or p['max_peer_seen'] <= 0:
         problems.append('max_lag must be 0 or more and max_peer_seen more than 0')
+    leafnodes = p['expect_leafnodes']
+    if leafnodes is not None:
+        bad = sorted(k for k, v in leafnodes.items() if not isinstance(v, int) or isinstance(v, bool) or v < 0)
+        unknown = sorted(set(leafnodes) - set(p['server_names'])) if p['server_names'] else []
+        if bad:
+            problems.append('expect_leafnodes: counts must be whole numbers, 0 or more (%s)' % ', '.join(bad))
+        if unknown:
+            problems.append('expect_leafnodes names %s, not among server_names' % ', '.join(unknown))
     if problems:
         module.fail_json(msg='; '.join(problems))
 
@@ -254,11 +282,21 @@ def main():
         reader = ClusterReader(client.monitors, names=p['server_names'])
         settings = dict(expect_servers=p['expect_servers'] or len(urls), expect_version=p['expect_version'],
                         version_servers=p['version_servers'], draining=p['draining'], max_lag=p['max_lag'],
-                        max_peer_seen=p['max_peer_seen'], fail_on_r1=p['fail_on_r1'], checks=p['checks'])
+                        max_peer_seen=p['max_peer_seen'], fail_on_r1=p['fail_on_r1'], checks=p['checks'],
+                        expect_leafnodes=p['expect_leafnodes'])
         streak = [0]
 
         def attempt():
-            verdict = evaluate_gate(reader.read(), **settings)
+            servers = reader.read()
+            if settings.get('expect_leafnodes') is None and (p['checks'] is None or 'leafnodes' in p['checks']):
+                # The leafnode connections each server had when the gate started are expected back.
+                settings['expect_leafnodes'] = leafnode_baseline(servers)
+            unknown = sorted(set(settings['expect_leafnodes'] or {}) - set(s.name for s in servers if s.name))
+            if unknown and all(s.reachable for s in servers):
+                return False, dict(passed=False, problems=['expect_leafnodes names %s, not among the servers reached (%s)'
+                                                           % (', '.join(unknown), ', '.join(sorted(s.name for s in servers)))],
+                                   checks=[], servers=[], meta_leader=None), True
+            verdict = evaluate_gate(servers, **settings)
             streak[0] = streak[0] + 1 if verdict['passed'] else 0
             return streak[0] >= p['consecutive_passes'], verdict
 

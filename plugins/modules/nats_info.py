@@ -398,7 +398,12 @@ expvarz:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.nats_tools.nats.plugins.module_utils.errors import EndpointNotServed
-from ansible_collections.nats_tools.nats.plugins.module_utils.gather import DEBUG_SUBSET, read_server, resolve_gather_subset
+from ansible_collections.nats_tools.nats.plugins.module_utils.gather import (
+    DEBUG_SUBSET,
+    checked_subset,
+    gather_argument_spec,
+    read_server,
+)
 from ansible_collections.nats_tools.nats.plugins.module_utils.healthz import healthz_needs_version, healthz_params
 from ansible_collections.nats_tools.nats.plugins.module_utils.module_client import (
     NatsModuleClient,
@@ -415,9 +420,8 @@ def _suboptions(**options):
 
 def argument_spec():
     spec = connection_argument_spec()
+    spec.update(gather_argument_spec())
     spec.update(
-        gather_subset=dict(type='list', elements='str', default=['min']),
-        max_items=dict(type='int', default=10000),
         connz=_suboptions(
             sort=dict(type='str', choices=['cid', 'start', 'subs', 'pending', 'msgs_to', 'msgs_from', 'bytes_to',
                                            'bytes_from', 'last', 'idle', 'uptime', 'stop', 'reason', 'rtt']),
@@ -458,12 +462,9 @@ def query_params(params, name):
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     params = module.params
-    try:
-        subset = resolve_gather_subset(params['gather_subset'])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    if params['max_items'] < 0:
-        module.fail_json(msg='max_items must be 0 (no cap) or more')
+    subset, problem = checked_subset(params)
+    if problem:
+        module.fail_json(msg=problem)
     # 2.10.26 drops the connection on a negative jsz offset or limit; no server means anything by them.
     negative = ['%s.%s' % (name, key) for name in ('connz', 'subsz', 'jsz')
                 for key in ('offset', 'limit') if ((params.get(name) or {}).get(key) or 0) < 0]

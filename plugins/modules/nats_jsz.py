@@ -68,6 +68,13 @@ options:
     description: Raft entries a replica may lag behind and still count as current.
     type: int
     default: 0
+  max_peer_seen:
+    description:
+      - Seconds since a meta peer or replica was last heard from (C(active)) after which it is not healthy,
+        as in nats_tools.nats.nats_gate. A peer killed a few seconds ago still shows C(current) and not
+        C(offline) on the leader; this catches it.
+    type: float
+    default: 5
   wait:
     description:
       - Poll until the condition of O(wait_for) holds, a permanent error (TLS, authentication, a 4xx answer)
@@ -260,6 +267,7 @@ def argument_spec():
         direct_consumers=dict(type='bool', default=False),
         max_items=dict(type='int', default=10000),
         max_lag=dict(type='int', default=0),
+        max_peer_seen=dict(type='float', default=5),
         wait_for=dict(type='str', choices=['none', 'meta_leader', 'current']),
     )
     return spec
@@ -270,6 +278,8 @@ def main():
     p = module.params
     if p['max_lag'] < 0 or p['max_items'] < 0:
         module.fail_json(msg='max_lag and max_items must be 0 or more')
+    if p['max_peer_seen'] <= 0:
+        module.fail_json(msg='max_peer_seen must be more than 0 seconds')
     if p['wait_for'] == 'none':
         module.deprecate('wait_for=none is the same as wait=false; set wait instead', version='2.0.0',
                          collection_name='nats_tools.nats')
@@ -292,7 +302,8 @@ def main():
             if error is not None:
                 # A restarting server refuses connections for a while: keep waiting, unless waiting cannot mend it.
                 return False, dict(error=error), error.permanent or not p['wait']
-            summary = summarize_jsz(jsz, max_lag=p['max_lag'], server_name=varz.get('server_name'))
+            summary = summarize_jsz(jsz, max_lag=p['max_lag'], server_name=varz.get('server_name'),
+                                    max_peer_seen=p['max_peer_seen'])
             passed = jsz_wait_satisfied(summary, p['wait_for']) if p['wait'] else True
             return passed, dict(jsz=jsz, summary=summary)
 

@@ -171,7 +171,7 @@ class TestShapes:
     ])
     def test_wrong_shape_is_named(self, make_monitor, hostile, endpoint, body, reason):
         server = hostile(behaviours={'/' + endpoint: dict(kind='json', body=body)})
-        error = error_of(lambda: getattr(make_monitor(server.url), endpoint)())
+        error = error_of(getattr(make_monitor(server.url), endpoint))
         assert isinstance(error, InvalidResponse)
         assert str(error).startswith('%s/%s' % (server.url, endpoint))
         assert str(error).endswith(': unexpected answer: %s' % reason)

@@ -125,7 +125,8 @@ class TestOneAttempt:
         run_result = run(dict(fail_on_unhealthy=False))
         assert not run_result.failed
         result = run_result.result
-        assert set(result) == RETURN_KEYS - {'http_status'}
+        assert set(result) == (RETURN_KEYS - {'http_status'}) | {'error_kind'}
+        assert result['error_kind'] == 'unreachable'
         assert (result['healthy'], result['status']) == (False, 'unreachable')
         assert 'cannot resolve host name nats1' in result['error']
 

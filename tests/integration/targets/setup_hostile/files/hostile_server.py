@@ -464,8 +464,8 @@ class HostileServer:
         body = json.dumps(b.get('body', {'server_id': 'SHORT', 'server_name': 'short', 'version': '2.10.26'}))
         body = body.encode()
         length = b.get('content_length', len(body) + 1000)
-        conn.sendall(self._head(b.get('status', 200), [('Content-Type', 'application/json'),
-                                                         ('Content-Length', str(length))]) + body)
+        headers = [('Content-Type', 'application/json'), ('Content-Length', str(length))]
+        conn.sendall(self._head(b.get('status', 200), headers) + body)
         if b.get('hold'):
             self._kind_stall(conn, request, b)
 
