@@ -3,8 +3,9 @@
 # a seed at 127.0.4.1 that needs credentials and whose /varz strings (server name, version, cluster) are
 # Jinja that would create marker files, and peers listed in its /routez at 127.0.4.2-6: one named
 # ../../../../x, one with a 2,000-character name, one that answers 401 without credentials, one trusted
-# through credential_hosts, one more. Runs on every ansible-core the collection supports (2.16 and 2.19).
-# Costs about 30 seconds.
+# through credential_hosts, one more; seeds at 127.0.4.7 (drips) and 127.0.4.8 (1 GiB) for timeout and
+# max_response_bytes. Runs on every ansible-core the collection supports (2.16 and 2.19, INTEGRATION_216_TARGETS).
+# Costs about 40 seconds.
 set -eu -o pipefail
 source ../setup_hostile/files/hostile_lib.sh
 
@@ -113,8 +114,10 @@ none_carry() {  # SERVER: received requests, none with Authorization or X-Api-Ke
     [ "${total}" -gt 0 ] && [ "$(requests_with "$1" Authorization)" = 0 ] && [ "$(requests_with "$1" X-Api-Key)" = 0 ]
 }
 # log_has REGEX FILE: REGEX (grep -E) in FILE with its lines joined (Ansible wraps long warnings)
-log_has() {
-    tr '\n' ' ' < "$2" | tr -s ' ' | grep -qE -- "$1"
+log_has() {  # (no grep -q at the end of a pipe: with pipefail, the writer's SIGPIPE would fail the check)
+    local joined
+    joined="$(tr '\n' ' ' < "$2" | tr -s ' ')"
+    grep -E -- "$1" <<<"${joined}" >/dev/null
 }
 outside_factcache() {  # nothing written under ${dir}/a except inside the fact cache folder
     local stray
@@ -182,6 +185,22 @@ check "max_servers: at most 2 hosts" host_count_le "${dir}/max.json" 2
 check "max_servers: a warning says discovery stopped" log_has "\[WARNING\]: nats inventory:[^[]*max_servers" "${dir}/max.log"
 check "no password in the max_servers run's output" not_in_files "${SECRET}" "${dir}/max.log" "${dir}/max.json"
 check "no marker file at the end" no_markers
+
+# ---- 6. timeout and max_response_bytes bound the inventory plugin too ------------------------------------
+printf 'plugin: nats_tools.nats.nats\nurls:\n  - %s\ntimeout: 1\n' "$(hostile_url drip)" > "${dir}/drip.nats.yml"
+printf 'plugin: nats_tools.nats.nats\nurls:\n  - %s\nmax_response_bytes: 1048576\n' "$(hostile_url huge)" > "${dir}/huge.nats.yml"
+# inventory_fails NAME CONFIG: ansible-inventory fails (bounded by `timeout 120` should the plugin hang, and by
+# ulimit -v should it read the whole 1 GiB into memory)
+inventory_fails() {
+    ! (ulimit -v "${HOSTILE_ULIMIT_KB}"; ANSIBLE_INVENTORY_UNPARSED_FAILED=true timeout 120 ansible-inventory -i "$2" --list) \
+        >"${dir}/$1.log" 2>&1
+}
+check "a seed that drips one byte a second: the inventory fails (timeout: 1)" inventory_fails drip "${dir}/drip.nats.yml"
+check "... naming the seed and 'timed out: no complete answer within 1 s'" \
+    log_has "$(hostile_url drip | sed 's/\./\\./g')\S*: timed out: no complete answer within 1 s" "${dir}/drip.log"
+check "a seed that sends 1 GiB: the inventory fails (max_response_bytes: 1048576)" inventory_fails huge "${dir}/huge.nats.yml"
+check "... naming the seed and 'answer larger than max_response_bytes (1048576 bytes)'" \
+    log_has "$(hostile_url huge | sed 's/\./\\./g')\S*: answer larger than max_response_bytes \(1048576 bytes\)" "${dir}/huge.log"
 
 if [ -n "${HOSTILE_SHOW_LOGS:-}" ]; then cat "${dir}"/*.log; fi
 hostile_finish

@@ -44,6 +44,9 @@ def main():
         if locked:
             spec['paths'] = {'*': dict(kind='auth', status=401, accept=dict(user=user, password=password))}
         servers[name] = spec
+    # seeds that bound the inventory plugin's reading: a body that never ends, a 1 GiB body
+    servers['drip'] = dict(address='127.0.4.7', paths={'*': dict(kind='drip', rate=1)})
+    servers['huge'] = dict(address='127.0.4.8', paths={'*': dict(kind='huge', size=1 << 30, framing='close')})
     json.dump(dict(port=0, servers=servers), sys.stdout, indent=1, sort_keys=True)
 
 
