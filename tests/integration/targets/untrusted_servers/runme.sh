@@ -41,7 +41,7 @@ export ANSIBLE_PIPELINING=true
 run_transport() {  # TRANSPORT: both playbooks of one transport; rc files in ${out}
     local transport="$1" interpreter rc=0
     if [ "${transport}" = requests ]; then interpreter="${HOSTILE_PYTHON}"; else interpreter="${HOSTILE_NO_REQUESTS_PYTHON}"; fi
-    local common=(-i localhost, -c local -e "@${HOSTILE_VARS}" -e "transport=${transport}"
+    local common=(-i "localhost," -c local -e "@${HOSTILE_VARS}" -e "transport=${transport}"
         -e "ansible_python_interpreter=${interpreter}" -e "secret=${SECRET}" -e "header_secret=${HEADER_SECRET}")
     play "${out}/main-${transport}.log" main.yml "${common[@]}" -e "results_file=${out}/results-${transport}.json" -v || rc=$?
     echo "${rc}" > "${out}/main-${transport}.rc"

@@ -72,8 +72,8 @@ hostile_start() {
     "${HOSTILE_BASE_PYTHON}" "${HOSTILE_SERVER}" serve --scenario "$1" --ready-file "${HOSTILE_READY}" \
         --log "${HOSTILE_LOG}" --owner-pid "$$" --ttl "${HOSTILE_TTL:-900}" >"${HOSTILE_WORKDIR}/server.out" 2>&1 &
     HOSTILE_PIDS+=($!)
-    local i
-    for i in $(seq 1 100); do
+    local _
+    for _ in $(seq 1 100); do
         if [ -s "${HOSTILE_READY}" ]; then
             "${HOSTILE_BASE_PYTHON}" -c 'import json, sys; ready = json.load(open(sys.argv[1]))
 json.dump({"hostile": ready, "hostile_server": sys.argv[3], "hostile_python": sys.argv[4]}, open(sys.argv[2], "w"))' \

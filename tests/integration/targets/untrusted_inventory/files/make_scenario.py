@@ -38,9 +38,9 @@ def main():
     }
     for name, address, server_id, server_name, locked in peers:
         seed_route = dict(remote_id='NSEED', remote_name=jinja('MARKER_name'), ip='127.0.4.1')
-        spec = dict(address=address, nats=dict(server_id=server_id, server_name=server_name, version='2.10.26',
-                                                cluster=cluster, routes=[seed_route], jetstream=True,
-                                                meta_leader=jinja('MARKER_name')))
+        settings = dict(server_id=server_id, server_name=server_name, version='2.10.26', cluster=cluster,
+                        routes=[seed_route], jetstream=True, meta_leader=jinja('MARKER_name'))
+        spec = dict(address=address, nats=settings)
         if locked:
             spec['paths'] = {'*': dict(kind='auth', status=401, accept=dict(user=user, password=password))}
         servers[name] = spec
