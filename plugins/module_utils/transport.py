@@ -63,7 +63,7 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_WORKERS = 8
 MAX_REDIRECTS = 3
 # Seconds the last request of a wait may take past wait_timeout (see _BoundedTransport.get).
-LAST_REQUEST_FLOOR = 1.0
+LAST_REQUEST_FLOOR = 2.0
 READ_CHUNK = 65536
 # Extra time the caller waits for a request thread beyond its deadline, so that the thread's own
 # (more precise) error wins when both fire at once.
