@@ -22,7 +22,7 @@ mkdir -p "${dir}" "${markers}" "${factcache}" "${invcache}"
 hostile_start "${dir}/scenario.json"
 seed="$(hostile_url seed)"
 seed_netloc="${seed#http://}"
-ansible --version | head -n 1
+ansible --version | sed -n 1p  # (not head: with pipefail, ansible would die of SIGPIPE)
 
 # ---- configurations -------------------------------------------------------------------------------
 # inject: compose / groups / keyed_groups on every server string, the seed's password in its URL,
