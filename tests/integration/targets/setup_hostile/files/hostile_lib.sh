@@ -36,6 +36,21 @@ _hostile_kill_tree() {
     kill "$1" 2>/dev/null
 }
 
+# _hostile_kill_strays: module processes left behind by a task that hit its `timeout:` keyword (Ansible
+# abandons them; they are no longer below this shell). They run through the interpreter wrappers of
+# hostile_pythons, so their command line names ${HOSTILE_WORKDIR}/pythons/ - this run's own folder.
+_hostile_kill_strays() {
+    local cmdline pid
+    for cmdline in /proc/[0-9]*/cmdline; do
+        pid="${cmdline#/proc/}"
+        pid="${pid%/cmdline}"
+        [ "${pid}" != "$$" ] || continue
+        if tr '\0' ' ' <"${cmdline}" 2>/dev/null | grep -F "${HOSTILE_WORKDIR}/pythons/" >/dev/null; then
+            _hostile_kill_tree "${pid}"
+        fi
+    done
+}
+
 _hostile_cleanup() {
     local rc=$?
     set +e
@@ -47,6 +62,7 @@ _hostile_cleanup() {
             wait "${pid}" 2>/dev/null
         fi
     done
+    _hostile_kill_strays
     if [ "${rc}" -ne 0 ] && [ -f "${HOSTILE_WORKDIR}/server.out" ]; then
         echo "==== hostile_server output" >&2
         tail -n 20 "${HOSTILE_WORKDIR}/server.out" >&2
@@ -70,7 +86,7 @@ hostile_start() {
     HOSTILE_LOG="${HOSTILE_WORKDIR}/requests.jsonl"
     HOSTILE_VARS="${HOSTILE_WORKDIR}/hostile_vars.json"
     "${HOSTILE_BASE_PYTHON}" "${HOSTILE_SERVER}" serve --scenario "$1" --ready-file "${HOSTILE_READY}" \
-        --log "${HOSTILE_LOG}" --owner-pid "$$" --ttl "${HOSTILE_TTL:-900}" >"${HOSTILE_WORKDIR}/server.out" 2>&1 &
+        --log "${HOSTILE_LOG}" --owner-pid "$$" --ttl "${HOSTILE_TTL:-2400}" >"${HOSTILE_WORKDIR}/server.out" 2>&1 &
     HOSTILE_PIDS+=($!)
     local _
     for _ in $(seq 1 100); do
