@@ -54,10 +54,13 @@ def final_gate(env):
     """Every replica current at the end: the collection's own gate, polled for up to 30 s."""
     import_collection()
     # pylint: disable=import-outside-toplevel,import-error
-    from ansible_collections.nats_tools.nats.plugins.module_utils.cluster import ClusterReader
-    from ansible_collections.nats_tools.nats.plugins.module_utils.health import evaluate_gate
-    from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import TransportOptions, monitors_for, poll
-    reader = ClusterReader(monitors_for(env['nats_urls'], TransportOptions(timeout=5)))
+    from ansible_collections.nats_tools.nats.plugins.module_utils.client import NatsMonitor
+    from ansible_collections.nats_tools.nats.plugins.module_utils.gate import ClusterReader, evaluate_gate
+    from ansible_collections.nats_tools.nats.plugins.module_utils.transport import TransportOptions, make_transport
+    from ansible_collections.nats_tools.nats.plugins.module_utils.waiting import poll
+    options = TransportOptions(timeout=5)
+    transport = make_transport(options, pool_size=max(8, len(env['nats_urls'])))
+    reader = ClusterReader([NatsMonitor(url, options=options, transport=transport) for url in env['nats_urls']])
 
     def attempt():
         verdict = evaluate_gate(reader.read(), expect_servers=len(env['nats_urls']))
