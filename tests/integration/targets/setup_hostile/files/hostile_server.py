@@ -127,7 +127,9 @@ def nats_documents(settings, address, port):
     jsz = dict(server_id=server_id, now='2026-12-02T00:00:01Z', config=dict(max_memory=1 << 30, max_storage=1 << 30),
                memory=0, storage=0, reserved_memory=0, reserved_storage=0, accounts=1, ha_assets=0, api=dict(
                    total=0, errors=0, level=1), streams=0, consumers=0, messages=0, bytes=0, total=1, offset=0,
-               limit=1024)
+               limit=1024, account_details=[dict(name='$G', id='$G', memory=0, storage=0, reserved_memory=0,
+                                                 reserved_storage=0, accounts=0, ha_assets=0, api=dict(total=0, errors=0),
+                                                 stream_detail=[])])
     if cluster is not None:
         jsz['meta_cluster'] = dict(name=cluster, leader=leader, peer='P' + server_id[:7], cluster_size=1 + len(
             s.get('replicas') or []), replicas=list(s.get('replicas') or []))
