@@ -299,16 +299,24 @@ class NatsMonitor:
                 asked = min(asked, max_items)
             page = budget.take(self._get_sized(endpoint.name, dict(params, offset=start or None, limit=asked)))
             items = list(page.get(endpoint.paged_list) or [])
+        listed = len(items)  # repeats included: a server's total counts them too
         items = _unique(items, endpoint.item_key)
         truncated = bool(max_items) and len(items) >= max_items and \
             max(_int(page.get(endpoint.count_field)), _int(page.get('total'))) > start + len(items)
+        # 2.10 reports the page's length as total, 2.11+ the number of items that match: either way no
+        # more than were listed. A total above what a short page listed is a server lying about its list.
+        claimed = _int(page.get('total'))
+        lying = not truncated and listed < asked and claimed > start + listed
         merged = dict(page)
         merged[endpoint.paged_list] = items[:max_items] if max_items else items
         merged['offset'] = start
         merged['limit'] = len(merged[endpoint.paged_list])
-        if not truncated:
-            merged['total'] = start + len(items)  # 2.10 reports the page's length as total
-        merged['truncated'] = truncated
+        if lying:
+            self.warnings.append('%s: the server counts %d items but listed %d; the list is kept as read'
+                                 % (self.endpoint_url(endpoint.name), claimed, start + len(items)))
+        elif not truncated:
+            merged['total'] = start + len(items)
+        merged['truncated'] = truncated or lying
         return merged
 
     # -- one method per endpoint --------------------------------------------

@@ -60,7 +60,8 @@ def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_s
     configured, leafnodes only with expect_leafnodes, the JetStream checks only
     when some server runs JetStream."""
     expect_servers = expect_servers or len(snapshots)
-    any_js = any(runs_jetstream(s) for s in snapshots)
+    # A /jsz that could not be read (wrong shape, cut short) is a JetStream problem, not an absence of JetStream.
+    any_js = any(runs_jetstream(s) or (s.reachable and s.jsz_error) for s in snapshots)
     applicable = set(GATE_CHECKS)
     if not expect_version:
         applicable.discard('version')
@@ -154,7 +155,7 @@ def _check_reachable(report, snapshots, expect_servers):
 def _check_healthz(report, reachable):
     for s in reachable:
         if s.healthz_error:
-            report.add('healthz', s.name, False, '%s /healthz: %s' % (s.label, s.healthz_error))
+            report.add('healthz', s.name, False, '%s: %s' % (s.label, s.healthz_error))
             continue
         verdict = healthz_verdict(s.healthz_status, s.healthz)
         if verdict['healthy']:
@@ -239,6 +240,6 @@ class ClusterReader:
                                               expected_name=self.expected.get(monitor.url))
             if jsz is not None and jsz.get('truncated'):
                 # The gate judges every stream and consumer: a list cut short cannot pass.
-                server.errors['jsz'] = 'the JetStream account list could not be read completely'
+                server.errors['jsz'] = '%s/jsz: the JetStream account list could not be read completely' % monitor.url
             servers.append(server)
         return servers

@@ -52,7 +52,7 @@ def check_meta(report, reachable, by_name, leader, expect_servers, max_lag, max_
     js = [s for s in reachable if runs_jetstream(s) or s.jsz_error]
     for s in js:
         if s.jsz_error:
-            report.add('meta', s.name, False, '%s /jsz: %s' % (s.label, s.jsz_error))
+            report.add('meta', s.name, False, '%s: %s' % (s.label, s.jsz_error))
     views = [s for s in js if not s.jsz_error]
     if not views:
         return

@@ -44,7 +44,7 @@ def check_routes(report, servers, expect_servers):
         if not s.reachable:
             continue
         if s.routez_error:
-            report.add('routes', s.name, False, '%s /routez: %s' % (s.label, s.routez_error))
+            report.add('routes', s.name, False, '%s: %s' % (s.label, s.routez_error))
             continue
         peers = set(s.routes_to)
         expected = set(known.get(s.cluster, set()))
@@ -97,7 +97,7 @@ def check_gateways(report, servers):
             continue
         error = s.errors.get('gatewayz')
         if error:
-            report.add('gateways', s.name, False, '%s /gatewayz: %s' % (s.label, error))
+            report.add('gateways', s.name, False, '%s: %s' % (s.label, error))
             continue
         wanted = configured_gateways(s)
         outbound, inbound = gateway_links(s)

@@ -102,7 +102,8 @@ def credentials_from_urls(urls, params):
     user, password = next(iter(found)) if len(found) == 1 else (None, None)
     if user is not None and params.get('url_username') and (
             user != params['url_username'] or (password is not None and password != params.get('url_password'))):
-        problems.append('the user information in the URL differs from url_username/url_password')
+        where = next(c for c, u in zip(clean, urls) if c != u)
+        problems.append('%s: the user information in the URL differs from url_username/url_password' % where)
     return clean, user, password, problems
 
 

@@ -82,7 +82,7 @@ class NatsServer:
         answers, errors = {}, {}
         for endpoint, (answer, error) in outcomes.items():
             if error is not None:
-                errors[endpoint] = error.reason
+                errors[endpoint] = str(error)  # with the URL asked: messages name it
             elif endpoint != 'varz':
                 answers[endpoint] = answer
         healthz = answers.pop('healthz', None)

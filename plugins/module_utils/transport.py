@@ -190,22 +190,30 @@ class _Request:
         return ResponseTooLarge(self.url, 'answer larger than max_response_bytes (%d bytes)' % self.max_bytes)
 
     def check_length(self, header):
-        """Refuse a body whose announced length is over the cap before reading it."""
+        """Refuse a body whose announced length is over the cap before reading it; remember the length."""
         try:
             length = int(header) if header is not None else None
         except (TypeError, ValueError):
             length = None
         if length is not None and length > self.max_bytes:
             raise self.too_large()
+        self.length = length
+
+    length = None
 
     def read_body(self, read):
-        """The body through ``read(n)`` (one socket read at a time), within the deadline and the cap."""
+        """The body through ``read(n)`` (one socket read at a time), within the deadline and the cap;
+        a body that ends before its announced Content-Length is not an answer (http.client's read1 does
+        not say so itself)."""
         chunks, size = [], 0
         while True:
             if time.monotonic() > self.deadline:
                 raise timeout_error(self.url, self.timeout)
             chunk = read(READ_CHUNK)
             if not chunk:
+                if self.length is not None and size < self.length:
+                    raise InvalidResponse(self.url, 'the answer ended before its announced length (%d of %d bytes)'
+                                          % (size, self.length))
                 return b''.join(chunks)
             size += len(chunk)
             if size > self.max_bytes:

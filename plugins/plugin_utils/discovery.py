@@ -244,7 +244,7 @@ class Discovery:
         self.trusted = trusted or (lambda url: True)
 
         self.candidates = []      # every Candidate, in order of creation
-        self.outcomes = {}        # url -> ('failed', MonitorError) | ('server', id) | ('stranger', NatsServer)
+        self.outcomes = {}        # url -> ('failed', MonitorError) | ('server', id) | ('stranger', NatsServer) | ('skipped', None)
         self.found = {}           # server id -> NatsServer
         self.found_order = []
         self.expected = {}        # server id -> dict(name, cluster, origin)
@@ -299,10 +299,16 @@ class Discovery:
                     urls.append(candidate.url)
             if not urls:
                 break
-            if len(self.found) >= self.max_servers:
-                result.warnings.append('discovery stopped at max_servers (%d servers found); %d more URLs not read'
-                                       % (self.max_servers, len(urls)))
-                break
+            room = self.max_servers - len(self.found)
+            if room < len(urls):
+                # Each URL read may be one more server: a round reads no more than max_servers allows.
+                result.warnings.append('discovery stopped at max_servers (%d): %d URLs not read'
+                                       % (self.max_servers, len(urls) - max(room, 0)))
+                for url in urls[max(room, 0):]:
+                    self.outcomes[url] = ('skipped', None)
+                urls = urls[:max(room, 0)]
+                if not urls:
+                    break
             result.rounds += 1
             result.probed += len(urls)
             answers = self.read(urls)
@@ -410,10 +416,13 @@ class Discovery:
         kind, value = self.outcomes.get(url, ('failed', None))
         if kind == 'failed':
             return display_url(str(value)) if value is not None else '%s: not tried' % display_url(url)
+        if kind == 'skipped':
+            return '%s: not read (max_servers reached)' % display_url(url)
         if kind == 'server':
             server = self.found[value]
-            return ('%s: answers as %s (%s), another server at that address: if the servers have different monitoring ports, '
-                    'set monitor_port (or give a seed URL per server)' % (display_url(url), server.name, server.id))
+            return ('%s: answers as %s (%s), another server at that address: if the servers have different '
+                    'monitoring ports, set monitor_port (or give a seed URL per server)'
+                    % (display_url(url), server.name, server.id))
         return '%s: answers as %s of cluster %s, not a server of this deployment' % (
             display_url(url), value.name, value.cluster or '(none)')
 
@@ -438,6 +447,8 @@ class Discovery:
             for candidate in self.candidates:
                 if candidate.expect_id == server_id:
                     _add(urls, candidate.url)
+            if urls and all(self.outcomes.get(url, ('failed', None))[0] == 'skipped' for url in urls):
+                continue  # beyond max_servers: not a host at all
             reason = '; '.join(self._describe(url) for url in urls) or 'no address known'
             first = next((c for c in self.candidates if c.expect_id == server_id), None)
             missing.append(Unreachable(

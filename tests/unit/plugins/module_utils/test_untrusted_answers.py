@@ -110,6 +110,16 @@ class TestSize:
         assert isinstance(error, ResponseTooLarge) and 'together' in str(error)
 
 
+class TestTruncatedBody:
+
+    def test_body_shorter_than_its_length_is_not_an_answer(self, make_monitor, hostile):
+        # Content-Length says 1,000 bytes more than are sent, then the connection closes.
+        server = hostile(behaviours={'/varz': dict(kind='wrong_length', body=dict(server_id='SHORT'))})
+        error = error_of(make_monitor(server.url).varz)
+        assert isinstance(error, InvalidResponse)
+        assert 'the answer ended before its announced length' in str(error)
+
+
 class TestRedirects:
 
     def test_redirect_to_another_port_is_refused_and_sends_nothing_there(self, make_monitor, hostile):
@@ -197,6 +207,15 @@ class TestPaging:
         assert len(answer['connections']) == 1
         assert len(server.requests_to('/connz')) == 1
         assert 'the server counts 1000000000 items but 1 could be read' in monitor.warnings[0]
+
+    def test_a_lying_subsz_total_is_named(self, make_monitor, hostile):
+        # /subsz is read in one request (its order changes between requests): a short list under a large total.
+        server = hostile(nats=NATS, behaviours={'/subsz': dict(kind='paged_lie', list='subscriptions_list',
+                                                               key='sid', total=10 ** 9, per_page=1)})
+        monitor = make_monitor(server.url)
+        answer = monitor.subsz(subs=True)
+        assert answer['truncated'] is True and len(answer['subscriptions_list']) == 1
+        assert 'the server counts 1000000000 items but listed 1' in monitor.warnings[0]
 
     def test_repeated_pages_stop_when_nothing_is_new(self, make_monitor, hostile):
         # No total to plan by, full pages that repeat the same items: stops at the first page with nothing new.

@@ -147,6 +147,24 @@ def test_max_servers_stops_discovery(pair):
     assert any('max_servers' in w for w in result.warnings)
 
 
+def test_max_servers_holds_within_a_round():
+    # One seed whose routes name four peers: with max_servers 2, one round must not read all four.
+    port = free_port()
+    peers = [('NPEER%d' % n, 'p%d' % n, '127.0.3.%d' % (10 + n)) for n in range(4)]
+    started = [HostileServer('127.0.3.1', port, nats=nats('NSEED', 's1', peers)).start()]
+    for server_id, name, address in peers:
+        started.append(HostileServer(address, port, nats=nats(server_id, name, [('NSEED', 's1', '127.0.3.1')])).start())
+    try:
+        result = discover(started[0], max_servers=2)
+    finally:
+        for server in started:
+            server.stop()
+    assert len(result.servers) == 2
+    assert result.unreachable == []
+    assert any('max_servers (2)' in w for w in result.warnings)
+    assert sum(1 for server in started[1:] if server.requests) == 1
+
+
 def test_hostile_name_becomes_the_server_id(pair):
     seed, _peer = pair
     entries, warnings = inventory_hosts(discover(seed))
