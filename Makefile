@@ -83,7 +83,7 @@ SANITY_TEST := HOME=$(TEST_HOME) ansible-test
 CORE216_VENV := $(PYVENVS)/core-2.16
 CORE216_REQUIREMENTS := $(ROOT)/tests/requirements-core-2.16.txt
 CORE216_ENV := PATH=$(CORE216_VENV)/bin:$$PATH VIRTUAL_ENV=$(CORE216_VENV)
-INTEGRATION_216_TARGETS ?= inventory_nats nats_facts
+INTEGRATION_216_TARGETS ?= inventory_nats nats_facts untrusted_inventory
 
 # Publishing checks (publish-check), each tool in a venv of its own with the pins of
 # tests/requirements-<tool>.txt: galaxy-importer (Galaxy's own import check; settings in
