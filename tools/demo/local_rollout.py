@@ -40,6 +40,8 @@ def write_inventory(path, env, workdir, extra):
     """Group ``nats`` (one host per lab server, run locally) and ``local`` (localhost runs the gates)."""
     hosts = {}
     for name in env['nats_server_names']:
+        if env['nats_servers'][name].get('role') == 'leaf':
+            continue  # supercluster_js's leafnode server is not part of the rollout
         hosts[name] = dict(nats_rolling_upgrade_monitor_url=env['nats_servers'][name]['monitor_url'])
     natslab = command()
     group_vars = dict(ansible_connection='local', ansible_python_interpreter=sys.executable,

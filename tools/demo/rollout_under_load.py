@@ -100,22 +100,23 @@ def print_rollouts(rollouts):
         print('  %-15s %s' % (column, meaning))
 
 
-def print_load(load, rate, stored_run, stored_stream, seed, lost):
+def print_load(load, rate, stored_run, stored_stream, seed, lost, subject=SUBJECT, stream='ORDERS'):
     def row(name, value, meaning):
         print('  %-18s %7s  %s' % (name, 'n/a' if value is None else value, meaning))
 
-    print('\nLoad during the rollouts: a publisher with acks at %g msg/s on %s, a consumer acking:' % (rate, SUBJECT))
+    print('\nLoad during the rollouts: a publisher with acks at %g msg/s on %s (stream %s), a consumer acking:'
+          % (rate, subject, stream))
     row('sent', load.sent, 'publish calls made')
-    row('acked', len(load.acked), 'publishes JetStream acknowledged (stored on a quorum of ORDERS)')
+    row('acked', len(load.acked), 'publishes JetStream acknowledged (stored on a quorum of %s)' % stream)
     window = ' (within %.1f s)' % load.error_window() if len(load.errors) > 1 else ''
     row('publish errors', len(load.errors), 'publishes without an ack%s, while leaders moved; such a message may '
                                             'still be stored' % window if load.errors else 'publishes without an ack')
     unread = ' (not read back: with a server killed the stream may have no quorum)' if stored_run is None else ''
-    row('stored', stored_run, 'messages on %s read back from the stream%s' % (SUBJECT, unread))
+    row('stored', stored_run, 'messages on %s read back from the stream%s' % (subject, unread))
     row('lost', lost, 'acked but not stored: must be 0')
-    row('in stream ORDERS', stored_stream,
-        'every message in the stream: stored + %s seed messages on orders.created from the cluster start' % seed)
-    row('consumed', load.consumed, 'deliveries pulled and acked by the durable consumer PROC: every subject, '
+    row('in stream', stored_stream,
+        'every message in the stream: stored + %s seed messages (on its "created" subject) from the start' % seed)
+    row('consumed', load.consumed, 'deliveries pulled and acked by the durable consumer %s: every subject, ' % load.consumer +
                                    'seed messages included, a redelivery after a restart counted again (not '
                                    'checked: it may trail the publisher)')
     row('client errors', load.connection_errors, 'connection errors of the two clients while servers '
@@ -146,17 +147,18 @@ def check_none(expectations, rollouts, env, lost, to_version, result):
     check(expectations, lost == 0, 'no acked message lost (%s lost)' % lost)
     check(expectations, final['passed'], 'at the end every server is healthy and every replica current%s'
           % (': ' + '; '.join(final['problems']) if final['problems'] else ''))
-    versions = dict((s['name'], s['version']) for s in final['servers'])
+    leaves = set(n for n, rec in env['nats_servers'].items() if rec.get('role') == 'leaf')
+    versions = dict((s['name'], s['version']) for s in final['servers'] if s['name'] not in leaves)
     check(expectations, all(v == to_version for v in versions.values()),
           'every server on %s (%s)' % (to_version, ', '.join('%s %s' % kv for kv in sorted(versions.items()))))
     for rollout in rollouts:
         steps = rollout['report'].get('steps', [])
         plan = rollout['report'].get('plan', [])
         leader = [p['name'] for p in plan if p['meta_leader']]
-        check(expectations, len(steps) == 3 and steps[-1]['was_meta_leader'] and leader
+        check(expectations, len(steps) == len(plan) and steps and steps[-1]['was_meta_leader'] and leader
               and steps[-1]['name'] == leader[0],
-              'rollout to %s: 3 servers, the meta leader %s last (order: %s)'
-              % (rollout['version'], leader[0] if leader else '(none)', ', '.join(s['name'] for s in steps)))
+              'rollout to %s: %d servers, the meta leader %s last (order: %s)'
+              % (rollout['version'], len(plan), leader[0] if leader else '(none)', ', '.join(s['name'] for s in steps)))
 
 
 def check_kill_other(expectations, rollout, workdir, after, result):
@@ -200,6 +202,9 @@ def parse_args():
     parser.add_argument('--to', dest='to_versions', action='append', help='repeatable: one rollout per version')
     parser.add_argument('--rate', type=float, default=200.0, help='messages per second (default 200)')
     parser.add_argument('--fault', choices=['none', 'kill-other', 'bad-release'], default='none')
+    parser.add_argument('--topology', choices=['cluster', 'supercluster_js'], default='cluster',
+                        help='supercluster_js: 2 x 3 servers, one R3 stream placed in each cluster, a publisher each '
+                             '(fault none only)')
     parser.add_argument('--gate-timeout', type=float, default=120.0)
     parser.add_argument('--result-json', default=None)
     parser.add_argument('--workdir', default=None, help='default: a new temporary folder')
@@ -213,14 +218,23 @@ def main():
     lab = Lab(workdir)
     for version in [args.from_version] + to_versions:
         lab.install(version)
-    expectations, rollouts, load = [], [], None
+    expectations, rollouts, loads = [], [], []
     result = dict(workdir=workdir, fault=args.fault, expectations=expectations)
     try:
-        log('starting a 3-node JetStream cluster on %s in %s' % (args.from_version, workdir))
-        env = lab.start('cluster', args.from_version, ttl=1800)
+        log('starting %s on %s in %s' % ('a 3-node JetStream cluster' if args.topology == 'cluster'
+                                         else 'a 2 x 3 JetStream supercluster', args.from_version, workdir))
+        env = lab.start(args.topology, args.from_version, ttl=1800)
         before = lab.status()
-        load = Publisher(env['nats_client_urls'], args.rate, subject=SUBJECT)
-        load.start()
+        # One publisher per stream: ORDERS of the cluster, or ORDERS_A and ORDERS_B placed in each cluster.
+        streams = [dict(name='ORDERS', subject=SUBJECT, consumer='PROC', seed=env.get('nats_stream_messages'))] \
+            if args.topology == 'cluster' else [
+                dict(name=s['name'], subject=s['subjects'][0].replace('>', 'demo'), consumer=s['consumer'],
+                     seed=s.get('messages')) for s in env['nats_streams']]
+        loads = [Publisher(env['nats_client_urls'], args.rate / len(streams), subject=s['subject'], stream=s['name'],
+                           consumer=s['consumer']) for s in streams]
+        load = loads[0]
+        for each in loads:
+            each.start()
         time.sleep(2)  # let the load settle so the rollout runs under it
 
         fault_vars = {}
@@ -234,24 +248,37 @@ def main():
             if rollouts[-1]['rc'] != 0:
                 break
         time.sleep(2)  # publishing goes on after the rollout
-        load.stop()
+        for each in loads:
+            each.stop()
         # With a server killed the stream may have no quorum left to read from: not verified then.
-        ids, stored_stream = (None, None)
-        if args.fault != 'kill-other':
-            ids, stored_stream = asyncio.run(stored_ids(env['nats_client_urls'], subject=SUBJECT))
-        lost = len(set(load.acked) - ids) if ids is not None else None
+        read_back = []
+        for stream, each in zip(streams, loads):
+            ids, stored_stream = (None, None)
+            if args.fault != 'kill-other':
+                ids, stored_stream = asyncio.run(stored_ids(env['nats_client_urls'], subject=stream['subject'],
+                                                            stream=stream['name']))
+            read_back.append((ids, stored_stream, len(set(each.acked) - ids) if ids is not None else None))
+        ids, stored_stream, _lost = read_back[0]
+        lost = None if any(r[2] is None for r in read_back) else sum(r[2] for r in read_back)
         after = lab.status()
         seed = env.get('nats_stream_messages')
-        result.update(sent=load.sent, acked=len(load.acked), stored=None if ids is None else len(ids),
-                      stream_messages=stored_stream, seed_messages=seed, lost=lost, publish_errors=len(load.errors),
-                      publish_error_window_s=load.error_window(), consumed=load.consumed, load_failure=load.failure,
+        result.update(sent=sum(e.sent for e in loads), acked=sum(len(e.acked) for e in loads),
+                      stored=None if ids is None else sum(len(r[0]) for r in read_back),
+                      stream_messages=stored_stream, seed_messages=seed, lost=lost,
+                      publish_errors=sum(len(e.errors) for e in loads),
+                      publish_error_window_s=load.error_window(), consumed=sum(e.consumed for e in loads),
+                      load_failure=next((e.failure for e in loads if e.failure), None),
                       rollouts=[dict((k, v) for k, v in r.items() if k != 'log') for r in rollouts],
                       status_before=before, status_after=after)
         print_rollouts(rollouts)
-        print_load(load, args.rate, None if ids is None else len(ids), stored_stream, seed, lost)
-        check(expectations, load.failure is None,
-              'the load ran without crashing' + (' (%s)' % load.failure if load.failure else ''))
-        check(expectations, load.acked, 'the publisher had messages acked (%d)' % len(load.acked))
+        for stream, each, (ids_s, stored_s, lost_s) in zip(streams, loads, read_back):
+            print_load(each, args.rate / len(streams), None if ids_s is None else len(ids_s), stored_s,
+                       stream['seed'], lost_s, subject=stream['subject'],
+                       stream=stream['name'])
+        failure = next((e.failure for e in loads if e.failure), None)
+        check(expectations, failure is None, 'the load ran without crashing' + (' (%s)' % failure if failure else ''))
+        check(expectations, all(e.acked for e in loads), 'every publisher had messages acked (%s)'
+              % ', '.join('%s %d' % (s['name'], len(e.acked)) for s, e in zip(streams, loads)))
         if args.fault == 'none':
             check_none(expectations, rollouts, env, lost, to_versions[-1], result)
         elif args.fault == 'kill-other':
@@ -261,8 +288,9 @@ def main():
     except Exception as exc:  # pylint: disable=broad-except  # a check that fails, with the reason
         check(expectations, False, 'the scenario ran to its end: %r' % exc)
     finally:
-        if load is not None and not load.stopping:
-            load.stop()
+        for each in loads:
+            if not each.stopping:
+                each.stop()
         lab.stop()
         result['passed'] = all(e['ok'] for e in expectations)
         if args.result_json:
