@@ -30,7 +30,7 @@ archive_install() {
         > "${AR_DIR}/mirror.log" 2>&1 &
     AR_MIRROR_PID=$!
     # stop the mirror with everything else, also when a check fails (runme_lib's trap keeps the exit code)
-    trap '_ar_rc=$?; kill "${AR_MIRROR_PID}" 2>/dev/null; (exit "${_ar_rc}"); _nats_cleanup' EXIT
+    trap '_ar_rc=$?; set +e; kill "${AR_MIRROR_PID}" 2>/dev/null; (exit "${_ar_rc}"); _nats_cleanup' EXIT
     "${NATS_PYTHON}" - "${port}" <<'PY'
 import sys, time, urllib.request
 for _ in range(100):
