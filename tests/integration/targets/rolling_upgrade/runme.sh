@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Rolling upgrades of a real 3-node JetStream cluster under publish load: the demo
-# tools/demo/rollout_under_load.py (beside natslab, found by runme_lib.sh) checks every expectation
-# itself and exits non-zero when one fails; it stops what it starts. The collection it upgrades with
-# is the one under test (ANSIBLE_COLLECTIONS_PATH, set by ansible-test).
+# Rolling upgrades of a real 3-node JetStream cluster: the role's steps in each server's own host
+# context (host_vars_steps/), then, under publish load, the demo tools/demo/rollout_under_load.py
+# (beside natslab, found by runme_lib.sh), which checks every expectation itself and exits non-zero
+# when one fails; it stops what it starts. The collection it upgrades with is the one under test
+# (ANSIBLE_COLLECTIONS_PATH, set by ansible-test).
 set -eux
 source ../setup_nats/files/runme_lib.sh
+source host_vars_steps/run.sh
 
 SCENARIO="$(dirname "${NATS_HARNESS}")/demo/rollout_under_load.py"
 RESULTS="${NATS_WORKDIR_ROOT}"
+
+# Each server's steps see that server's host variables; each server done once, meta leader last.
+host_vars_steps
 
 # 2.10.26 -> 2.11.11 -> 2.12.8: every server on the target, no acked message lost, meta leader last.
 "${NATS_PYTHON}" "${SCENARIO}" --from 2.10.26 --to 2.11.11 --to 2.12.8 \
