@@ -224,6 +224,8 @@ def base_tree(cache):
 def check_free(addr):
     for port in CHECK_PORTS:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # as the servers do: connections of an earlier run in TIME_WAIT do not count, listeners do
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((addr, port))
         except OSError as exc:
