@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-# Copyright (c) nats_tools.nats contributors
+# Copyright: contributors to the nats_tools.nats collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Acked JetStream publish load from the controller while the role works on the servers:
 
@@ -41,7 +40,7 @@ async def main(args):
         loop.add_signal_handler(sig, stop.set)
     nc = await connect(servers, 'load-' + args.phase)
     js = nc.jetstream(timeout=2)
-    for _ in range(30):
+    for _attempt in range(30):
         try:
             await js.add_stream(StreamConfig(name='LOAD', subjects=['load.>'], num_replicas=3))
             break

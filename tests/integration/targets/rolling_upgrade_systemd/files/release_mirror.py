@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-# Copyright (c) nats_tools.nats contributors
+# Copyright: contributors to the nats_tools.nats collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """A nats-server release mirror in a folder, in the upstream layout, for the role's archive method:
 
@@ -51,8 +50,8 @@ def add_release(root, version, binary):
         digest = hashlib.sha256(f.read()).hexdigest()
     with open(os.path.join(folder, 'SHA256SUMS'), 'w') as f:
         f.write('%s  %s\n' % (digest, os.path.basename(archive)))
-    print('mirror: v%s/%s sha256 %s (%s)' % (version, os.path.basename(archive), digest,
-                                            'broken' if binary == 'broken' else binary))
+    origin = 'broken' if binary == 'broken' else binary
+    print('mirror: v%s/%s sha256 %s (%s)' % (version, os.path.basename(archive), digest, origin))
 
 
 def main(argv):

@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-# Copyright (c) nats_tools.nats contributors
+# Copyright: contributors to the nats_tools.nats collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What systemd says of nats-server on each host of an inventory (over SSH), for the test log:
 

@@ -1,5 +1,4 @@
-#!/usr/bin/env python3
-# Copyright (c) nats_tools.nats contributors
+# Copyright: contributors to the nats_tools.nats collection
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Real systemd hosts for tests: Debian bookworm trees booted as systemd-nspawn containers.
 
@@ -374,8 +373,8 @@ def wait_ssh(hosts, key):
                 log('%s: ssh root@%s:%d ok' % (host['name'], host['addr'], SSH_PORT))
                 break
             if time.monotonic() > deadline:
-                raise Failure('no SSH to %s (%s:%d) within %ds: %s' % (host['name'], host['addr'], SSH_PORT, SSH_TIMEOUT,
-                                                                      res.stdout.strip()))
+                raise Failure('no SSH to %s (%s:%d) within %ds: %s'
+                              % (host['name'], host['addr'], SSH_PORT, SSH_TIMEOUT, res.stdout.strip()))
             time.sleep(0.5)
 
 
@@ -549,7 +548,7 @@ def on_signal(signum, _frame):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
     sub = parser.add_subparsers(dest='cmd')
     up = sub.add_parser('up', help='build, boot and wait for the hosts')
     up.add_argument('--workdir', required=True)
