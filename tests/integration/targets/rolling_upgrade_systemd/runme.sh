@@ -84,6 +84,7 @@ INV="${WORK}/inventory.ini"
 cp "${WORK}/hosts/inventory.ini" "${INV}"
 printf 'nats_rolling_upgrade_binary_path=/usr/sbin/nats-server\nnats_rolling_upgrade_service=nats-server\n' >> "${INV}"
 CLIENT_URLS="$(sed -n 's/^nats[0-9]* ansible_host=\([0-9.]*\) .*/nats:\/\/\1:4222/p' "${INV}" | paste -sd, -)"
+read -r -a MONITOR_URLS <<< "$(sed -n 's/^nats[0-9]* ansible_host=\([0-9.]*\) .*/http:\/\/\1:8222/p' "${INV}" | paste -sd' ' -)"
 export ANSIBLE_HOST_KEY_CHECKING=False
 
 say "release mirror on 127.0.0.1"
@@ -169,11 +170,14 @@ else
     MISSING+=("rollback (nats_rolling_upgrade_rollback): the broken release was run without it")
     phase_vars broken "${BROKEN}" nats_rolling_upgrade_gate_timeout=45
 fi
+"${PY}" "${HERE}/files/starts.py" save "${WORK}/starts-broken.json" "${MONITOR_URLS[@]}"
 load_start broken
 rc=0; timed role_broken ansible-playbook -i "${INV}" "${HERE}/upgrade.yml" -e "@${WORK}/vars-broken.yml" || rc=$?
 load_stop broken
 [ "${rc}" != 0 ] || FAILED+=("broken: the role passed with a release that cannot start")
 "${PY}" "${HERE}/files/units.py" "${INV}" || true
+"${PY}" "${HERE}/files/starts.py" touched "${WORK}/starts-broken.json" --at-most 1 "${MONITOR_URLS[@]}" \
+    || FAILED+=("broken: the rollout touched more than the one server with the broken release")
 ansible-playbook -i "${INV}" "${HERE}/check.yml" -e "expect_version=${TO}" -e wait_timeout=30 \
     || FAILED+=("broken: after the failed rollout the cluster is not healthy on ${TO} (no rollback?)")
 

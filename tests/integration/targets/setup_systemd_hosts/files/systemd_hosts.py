@@ -475,11 +475,11 @@ def teardown(state, keep_trees=False):
 # ---------------------------------------------------------------------------- commands
 
 def cmd_up(args):
+    check_machine()
     workdir = os.path.abspath(args.workdir)
     os.makedirs(workdir, exist_ok=True)
     run_id = '%d-%d' % (os.getpid(), int(time.time()))
     STATE.update({'workdir': workdir, 'run_id': run_id, 'hosts': []})
-    check_machine()
     with Phase('packages'):
         ensure_packages()
     cache = find_cache(args.cache)
