@@ -502,9 +502,9 @@ def cmd_up(args):
             for host in hosts:
                 if os.path.exists(host['tree']):
                     shutil.rmtree(host['tree'])
-                make_host(base, host['tree'], host['name'], host['addr'], pubkey)
-                STATE['hosts'].append(host)
+                STATE['hosts'].append(host)   # first: a half-made tree is removed by the teardown too
                 save_state()
+                make_host(base, host['tree'], host['name'], host['addr'], pubkey)
         with Phase('boot'):
             for host in hosts:
                 procs[host['name']] = boot(host, workdir)
