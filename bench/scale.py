@@ -129,7 +129,7 @@ def measure(options, workroot):
 
 def measure_server(options, workdir, url):
     benchlib.collection_import_path()
-    from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import NatsMonitor  # pylint: disable=import-outside-toplevel
+    from ansible_collections.nats_tools.nats.plugins.module_utils.client import NatsMonitor  # pylint: disable=import-outside-toplevel
     probe = benchlib.ModuleProbe(workdir, 'info')
     cases = dict(
         connz=dict(raw='/connz?limit=%d' % RAW_LIMIT, args=dict(url=url, gather_subset=['connz'], max_items=0),

@@ -24,9 +24,9 @@ def queries(version):
     """The query strings the modules send: nats_info's connz page, the gate's healthz and jsz."""
     benchlib.collection_import_path()
     # pylint: disable=import-outside-toplevel
-    from ansible_collections.nats_tools.nats.plugins.module_utils.cluster import GATE_JSZ_QUERY
-    from ansible_collections.nats_tools.nats.plugins.module_utils.health import healthz_params
-    from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import DEFAULT_PAGE_SIZE, ENDPOINTS, build_query
+    from ansible_collections.nats_tools.nats.plugins.module_utils.client import DEFAULT_PAGE_SIZE, ENDPOINTS, build_query
+    from ansible_collections.nats_tools.nats.plugins.module_utils.gate import GATE_JSZ_QUERY
+    from ansible_collections.nats_tools.nats.plugins.module_utils.healthz import healthz_params
     return dict(
         bench_connz_query=build_query(ENDPOINTS['connz'], dict(limit=DEFAULT_PAGE_SIZE)),
         bench_healthz_query=build_query(ENDPOINTS['healthz'], healthz_params(version=version, js_meta_only=True,

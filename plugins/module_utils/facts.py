@@ -27,7 +27,10 @@ def unavailable_facts(url, error):
 
 
 def jetstream_facts(varz, jsz, server_name):
-    """{enabled, meta_leader, is_meta_leader, streams, consumers, messages, bytes}."""
+    """{enabled, meta_leader, is_meta_leader, meta_cluster_size, streams, consumers, messages, bytes}.
+
+    In a supercluster with JetStream in several clusters there is one meta group: meta_cluster_size
+    counts every JetStream server of every cluster, and the leader may be in another cluster."""
     jsz = jsz or {}
     enabled = jetstream_enabled(varz or {}, jsz)
     meta = jsz.get('meta_cluster') or {}
@@ -36,6 +39,7 @@ def jetstream_facts(varz, jsz, server_name):
         enabled=enabled,
         meta_leader=leader,
         is_meta_leader=bool(enabled and leader and leader == server_name),
+        meta_cluster_size=(meta.get('cluster_size') or None) if enabled else None,
         streams=jsz.get('streams', 0) if enabled else 0,
         consumers=jsz.get('consumers', 0) if enabled else 0,
         messages=jsz.get('messages', 0) if enabled else 0,

@@ -142,7 +142,8 @@ def _check_reachable(report, snapshots, expect_servers):
             report.add('reachable', s.name, True, '%s reachable (%s)' % (s.label, s.version))
         else:
             where = s.name + ' at ' + s.url if s.name else s.url
-            report.add('reachable', s.name, False, '%s unreachable (%s)' % (where, s.error))
+            what = 'unreachable' if s.error_kind in (None, 'unreachable', 'timeout') else 'cannot be read'
+            report.add('reachable', s.name, False, '%s %s (%s)' % (where, what, s.error))
     duplicates = sorted(set(n for n in names if names.count(n) > 1))
     if duplicates:
         report.add('reachable', None, False, 'several URLs reach the same server: %s' % ', '.join(duplicates))

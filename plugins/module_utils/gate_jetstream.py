@@ -74,15 +74,24 @@ def check_meta(report, reachable, by_name, leader, expect_servers, max_lag, max_
         return
     if leader is None:
         said = dict((s.label, s.meta.get('leader') or None) for s in views)
+        groups = {}
+        for s in views:
+            if s.meta.get('leader'):
+                groups.setdefault(s.meta['leader'], set()).update(meta_members(s) | {s.name})
+        named = sorted(groups)
+        if len(named) > 1 and all(not (groups[a] & groups[b]) for i, a in enumerate(named) for b in named[i + 1:]):
+            report.add('meta', None, False, 'the URLs reach different meta groups (unrelated JetStream deployments): %s'
+                       % '; '.join('led by %s: %s' % (n, ', '.join(sorted(groups[n]))) for n in named))
+            return
         report.add('meta', None, False, 'no meta leader agreed: %s' % ', '.join(
             '%s says %s' % (k, v or 'none') for k, v in sorted(said.items())))
         return
     view = by_name.get(leader)
     problems = []
     if view is None:
-        # Gating a subset (one cluster of a supercluster): the leader lives elsewhere. Judge the peers
-        # from a server that lists them (2.15 and later list them everywhere), offline and silence only:
-        # a follower's current/lag flags of other peers are stale.
+        # Gating a subset (one cluster of a supercluster): the leader lives elsewhere. A follower knows
+        # little of the other peers (2.12 lists none; 2.15.1 lists them with active 0 and current false):
+        # only what it does say (offline) is judged.
         if not supercluster:
             report.add('meta', leader, False, 'meta leader %s is not among the reachable servers' % leader)
             return
@@ -112,7 +121,9 @@ def check_meta(report, reachable, by_name, leader, expect_servers, max_lag, max_
         for problem in problems:
             report.add('meta', leader, False, problem)
     else:
-        where = '' if by_name.get(leader) is not None else ' (not among the URLs; judged from what the others report)'
+        where = '' if by_name.get(leader) is not None else (
+            ' (not among the URLs: the peers of other clusters are judged only as far as the servers given know them;'
+            ' give every cluster\'s URLs to judge them all)')
         report.add('meta', leader, True, 'meta leader %s%s, %s peers current' % (leader, where, size))
 
 

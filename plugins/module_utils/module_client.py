@@ -77,7 +77,7 @@ def check_connection_params(params):
     """A reason the connection options cannot work, or None."""
     if params['timeout'] <= 0:
         return 'timeout must be greater than 0 seconds'
-    if (params.get('max_response_bytes') or 0) < 0 or params.get('max_response_bytes') == 0:
+    if params.get('max_response_bytes') is not None and params['max_response_bytes'] <= 0:
         return 'max_response_bytes must be more than 0'
     if params.get('client_key') and not params.get('client_cert'):
         return 'client_key needs client_cert'

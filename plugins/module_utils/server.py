@@ -52,11 +52,14 @@ class NatsServer:
 
     def __init__(self, url, varz=None, error=None, name=None, expected_name=None, healthz_status=None, healthz=None,
                  routez=None, gatewayz=None, leafz=None, jsz=None, errors=None, healthz_error=None, routez_error=None,
-                 jsz_error=None):
+                 jsz_error=None, error_kind=None, error_permanent=False):
         self.url = url
         self.expected_name = expected_name
         self.varz = varz
         self.error = error
+        # What kind of error kept /varz from being read (errors.MonitorError.kind), and whether waiting can mend it.
+        self.error_kind = error_kind
+        self.error_permanent = error_permanent
         self.healthz_status = healthz_status
         self.healthz = healthz
         self.routez = routez
@@ -74,7 +77,8 @@ class NatsServer:
         """From {endpoint: (answer, MonitorError or None)}; /healthz's answer is (status, document)."""
         varz, varz_error = outcomes.get('varz', (None, None))
         if varz_error is not None:
-            return cls(url, error=varz_error.reason, name=name, expected_name=expected_name)
+            return cls(url, error=varz_error.reason, name=name, expected_name=expected_name, error_kind=varz_error.kind,
+                       error_permanent=varz_error.permanent)
         answers, errors = {}, {}
         for endpoint, (answer, error) in outcomes.items():
             if error is not None:

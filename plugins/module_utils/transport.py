@@ -62,6 +62,8 @@ DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_WORKERS = 8
 MAX_REDIRECTS = 3
+# Seconds the last request of a wait may take past wait_timeout (see _BoundedTransport.get).
+LAST_REQUEST_FLOOR = 2.0
 READ_CHUNK = 65536
 # Extra time the caller waits for a request thread beyond its deadline, so that the thread's own
 # (more precise) error wins when both fire at once.
@@ -229,9 +231,12 @@ class _BoundedTransport:
         """(status, body) of ``url``. ``deadline`` (time.monotonic()) may shorten the timeout."""
         timeout = self.options.timeout
         if deadline is not None:
-            timeout = min(timeout, deadline - time.monotonic())
-            if timeout <= 0:
+            # The last attempt of a wait lands on its deadline: it still gets LAST_REQUEST_FLOOR seconds,
+            # so that it reports the real cause (connection refused, unhealthy) rather than the deadline.
+            remaining = deadline - time.monotonic()
+            if remaining <= -LAST_REQUEST_FLOOR:
                 raise RequestTimeout(url, 'timed out: wait_timeout reached before the request')
+            timeout = min(timeout, max(remaining, LAST_REQUEST_FLOOR))
         asked = url
         for _hop in range(MAX_REDIRECTS + 1):
             status, location, body = self._bounded(url, timeout)

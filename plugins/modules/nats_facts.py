@@ -191,6 +191,11 @@ ansible_facts:
             is_meta_leader:
               description: Whether this server is the meta leader.
               type: bool
+            meta_cluster_size:
+              description:
+                - Servers in the JetStream meta group; in a supercluster with JetStream in several clusters,
+                  every JetStream server of every cluster (one meta group). Null when standalone or disabled.
+              type: int
             streams:
               description: Streams on this server.
               type: int
@@ -232,6 +237,7 @@ ansible_facts:
         enabled: true
         meta_leader: a2
         is_meta_leader: false
+        meta_cluster_size: 3
         streams: 0
         consumers: 0
         messages: 0

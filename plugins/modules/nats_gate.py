@@ -298,7 +298,9 @@ def main():
                                    checks=[], servers=[], meta_leader=None), True
             verdict = evaluate_gate(servers, **settings)
             streak[0] = streak[0] + 1 if verdict['passed'] else 0
-            return streak[0] >= p['consecutive_passes'], verdict
+            # A server that cannot be read for a reason waiting cannot mend (authentication, TLS, a redirect
+            # elsewhere): stop at once.
+            return streak[0] >= p['consecutive_passes'], verdict, any(s.error_permanent for s in servers)
 
         passed, verdict, attempts, elapsed = attempt_until(p, attempt)
         result = dict(changed=False, attempts=attempts, elapsed=elapsed, **verdict)

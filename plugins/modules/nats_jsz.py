@@ -293,6 +293,8 @@ def main():
         if p['wait'] and p['wait_for'] == 'current':
             query.update(accounts=True, streams=True, consumers=True)
 
+        last_read = {}
+
         def attempt():
             # /varz says which server answered: only a group's leader can judge its replicas.
             outcomes = read_servers([[('varz', client.monitor.varz),
@@ -301,21 +303,25 @@ def main():
             error = jsz_error or varz_error
             if error is not None:
                 # A restarting server refuses connections for a while: keep waiting, unless waiting cannot mend it.
-                return False, dict(error=error), error.permanent or not p['wait']
+                return False, dict(last_read, error=error), error.permanent or not p['wait']
             summary = summarize_jsz(jsz, max_lag=p['max_lag'], server_name=varz.get('server_name'),
                                     max_peer_seen=p['max_peer_seen'])
+            last_read.update(jsz=jsz, summary=summary)
             passed = jsz_wait_satisfied(summary, p['wait_for']) if p['wait'] else True
             return passed, dict(jsz=jsz, summary=summary)
 
         passed, outcome, attempts, elapsed = attempt_until(p, attempt)
-        if 'error' in outcome:
-            client.fail(outcome['error'], attempts=attempts, elapsed=elapsed)
+        error = outcome.pop('error', None)
+        if error is not None and 'summary' not in outcome:
+            client.fail(error, attempts=attempts, elapsed=elapsed)
         result = dict(changed=False, attempts=attempts, elapsed=elapsed, **outcome)
         if not passed:
+            # The last answer that could be read says why; a last attempt that failed says so too.
             summary = outcome['summary']
-            module.fail_json(msg='%s: JetStream not %s after %d attempts in %.1f s: %s' % (
+            last = '; last attempt: %s' % error if error is not None else ''
+            module.fail_json(msg='%s: JetStream not %s after %d attempts in %.1f s: %s%s' % (
                 client.url, 'ready (no meta leader)' if p['wait_for'] == 'meta_leader' else 'current',
-                attempts, elapsed, '; '.join(summary['problems']) or 'no meta leader'), **result)
+                attempts, elapsed, '; '.join(summary['problems']) or 'no meta leader', last), **result)
         client.exit(**result)
 
 

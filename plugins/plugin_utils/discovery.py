@@ -412,7 +412,7 @@ class Discovery:
             return display_url(str(value)) if value is not None else '%s: not tried' % display_url(url)
         if kind == 'server':
             server = self.found[value]
-            return ('%s: answers as %s (%s), another server at that address: if the servers' monitoring ports differ, '
+            return ('%s: answers as %s (%s), another server at that address: if the servers have different monitoring ports, '
                     'set monitor_port (or give a seed URL per server)' % (display_url(url), server.name, server.id))
         return '%s: answers as %s of cluster %s, not a server of this deployment' % (
             display_url(url), value.name, value.cluster or '(none)')

@@ -54,10 +54,13 @@ def final_gate(env):
     """Every replica current at the end: the collection's own gate, polled for up to 30 s."""
     import_collection()
     # pylint: disable=import-outside-toplevel,import-error
-    from ansible_collections.nats_tools.nats.plugins.module_utils.cluster import ClusterReader
-    from ansible_collections.nats_tools.nats.plugins.module_utils.health import evaluate_gate
-    from ansible_collections.nats_tools.nats.plugins.module_utils.monitor import TransportOptions, monitors_for, poll
-    reader = ClusterReader(monitors_for(env['nats_urls'], TransportOptions(timeout=5)))
+    from ansible_collections.nats_tools.nats.plugins.module_utils.client import NatsMonitor
+    from ansible_collections.nats_tools.nats.plugins.module_utils.gate import ClusterReader, evaluate_gate
+    from ansible_collections.nats_tools.nats.plugins.module_utils.transport import TransportOptions, make_transport
+    from ansible_collections.nats_tools.nats.plugins.module_utils.waiting import poll
+    options = TransportOptions(timeout=5)
+    transport = make_transport(options, pool_size=max(8, len(env['nats_urls'])))
+    reader = ClusterReader([NatsMonitor(url, options=options, transport=transport) for url in env['nats_urls']])
 
     def attempt():
         verdict = evaluate_gate(reader.read(), expect_servers=len(env['nats_urls']))
@@ -104,16 +107,17 @@ def print_load(load, rate, stored_run, stored_stream, seed, lost):
     print('\nLoad during the rollouts: a publisher with acks at %g msg/s on %s, a consumer acking:' % (rate, SUBJECT))
     row('sent', load.sent, 'publish calls made')
     row('acked', len(load.acked), 'publishes JetStream acknowledged (stored on a quorum of ORDERS)')
-    row('publish errors', len(load.errors),
-        'publishes without an ack (in %.1f s while leaders moved); such a message may still be stored'
-        % load.error_window())
+    window = ' (within %.1f s)' % load.error_window() if len(load.errors) > 1 else ''
+    row('publish errors', len(load.errors), 'publishes without an ack%s, while leaders moved; such a message may '
+                                            'still be stored' % window if load.errors else 'publishes without an ack')
     unread = ' (not read back: with a server killed the stream may have no quorum)' if stored_run is None else ''
     row('stored', stored_run, 'messages on %s read back from the stream%s' % (SUBJECT, unread))
     row('lost', lost, 'acked but not stored: must be 0')
     row('in stream ORDERS', stored_stream,
         'every message in the stream: stored + %s seed messages on orders.created from the cluster start' % seed)
-    row('consumed', load.consumed, 'pulled and acked by the durable consumer PROC: every subject, seed '
-                                   'messages included (not checked: it may trail the publisher)')
+    row('consumed', load.consumed, 'deliveries pulled and acked by the durable consumer PROC: every subject, '
+                                   'seed messages included, a redelivery after a restart counted again (not '
+                                   'checked: it may trail the publisher)')
     row('client errors', load.connection_errors, 'connection errors of the two clients while servers '
                                                  'restarted (expected: they reconnect)')
 

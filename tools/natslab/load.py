@@ -185,7 +185,11 @@ async def stored_ids(client_urls, subject='orders.demo', stream='ORDERS'):
     a fresh ordered consumer. The total includes messages on other subjects (the seed messages of
     the cluster topology on orders.created)."""
     nats = import_nats()
-    nc = await nats.connect(servers=client_urls, name='natslab-verify', max_reconnect_attempts=5)
+
+    async def quiet(_exc):
+        return None  # nats-py would print "nats: encountered error" for each reconnect attempt
+
+    nc = await nats.connect(servers=client_urls, name='natslab-verify', max_reconnect_attempts=5, error_cb=quiet)
     try:
         js = nc.jetstream(timeout=5)
         info = await js.stream_info(stream)

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2034  # the MODULES_* declarations are read by modules_target (setup_nats_modules/files/modules_lib.sh)
 # nats_healthz against real nats-server processes, 2.10.26 and 2.15.1. main.yml runs with requests
 # on every version and once more with requests hidden (open_url) on the newest; errors.yml runs
 # with both transports. The run itself: modules_target (../setup_nats_modules/files/modules_lib.sh).
@@ -7,7 +6,7 @@ set -eux
 source ../setup_nats/files/runme_lib.sh
 source ../setup_nats_modules/files/modules_lib.sh
 
-MODULES_TOPOLOGIES="tls basepath single cluster"
-MODULES_NEWEST="main.yml:both errors.yml:both"
-MODULES_OLDER="main.yml:requests"
-modules_target "$@"
+modules_target --topologies "tls basepath single cluster" \
+    --newest "main.yml:both errors.yml:both" \
+    --older "main.yml:requests" \
+    -- "$@"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2034  # the MODULES_* declarations are read by modules_target (setup_nats_modules/files/modules_lib.sh)
 # nats_info against real nats-server processes, 2.10.26 and 2.15.1. main.yml and paging.yml run
 # with requests on every version and once more with requests hidden (open_url) on the newest;
 # errors.yml runs with both transports. The run itself: modules_target
@@ -17,8 +16,8 @@ modules_after_single() {
     nats_harness load-connections --count 1500 --subs-per-conn 7 --name-prefix open
 }
 
-MODULES_TOPOLOGIES="tls basepath super single cluster"
-MODULES_EXTRA_VARS='{"closed_connections": 20, "open_connections": 1500, "subs_per_connection": 7}'
-MODULES_NEWEST="main.yml:both paging.yml:both errors.yml:both"
-MODULES_OLDER="main.yml:requests paging.yml:requests"
-modules_target "$@"
+modules_target --topologies "tls basepath super single cluster" \
+    --vars '{"closed_connections": 20, "open_connections": 1500, "subs_per_connection": 7}' \
+    --newest "main.yml:both paging.yml:both errors.yml:both" \
+    --older "main.yml:requests paging.yml:requests" \
+    -- "$@"

@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2034  # the MODULES_* declarations are read by modules_target (setup_nats_modules/files/modules_lib.sh)
 # nats_jsz against real nats-server processes, 2.10.26 and 2.15.1. main.yml runs with requests on
 # every version and once more with requests hidden (open_url) on the newest; failover.yml (a
 # follower killed with SIGKILL: about 10 s until the leaders call it not current) once per version,
@@ -9,7 +8,7 @@ set -eux
 source ../setup_nats/files/runme_lib.sh
 source ../setup_nats_modules/files/modules_lib.sh
 
-MODULES_TOPOLOGIES="tls basepath single super cluster"
-MODULES_NEWEST="main.yml:both failover.yml:requests errors.yml:both"
-MODULES_OLDER="main.yml:requests failover.yml:open_url"
-modules_target "$@"
+modules_target --topologies "tls basepath single super cluster" \
+    --newest "main.yml:both failover.yml:requests errors.yml:both" \
+    --older "main.yml:requests failover.yml:open_url" \
+    -- "$@"

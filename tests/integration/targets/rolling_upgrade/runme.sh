@@ -7,12 +7,17 @@
 set -eux
 source ../setup_nats/files/runme_lib.sh
 source host_vars_steps/run.sh
+source archive/run.sh
 
 SCENARIO="$(dirname "${NATS_HARNESS}")/demo/rollout_under_load.py"
 RESULTS="${NATS_WORKDIR_ROOT}"
 
-# Each server's steps see that server's host variables; each server done once, meta leader last.
+# Each server's steps see its host variables; upgrade, check mode, restart (canary, pause, hooks), reload.
 host_vars_steps
+
+# The default install step, archive method, from a release mirror on loopback: a bad checksum and a
+# release with the wrong binary fail before any stop; then staged everywhere, swapped per host.
+archive_install
 
 # 2.10.26 -> 2.11.11 -> 2.12.8: every server on the target, no acked message lost, meta leader last.
 "${NATS_PYTHON}" "${SCENARIO}" --from 2.10.26 --to 2.11.11 --to 2.12.8 \

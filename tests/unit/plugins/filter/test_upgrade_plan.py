@@ -40,3 +40,37 @@ def test_hosts_and_servers_must_match():
 
 def test_registered_name():
     assert FilterModule().filters()['upgrade_plan'] is upgrade_plan
+
+
+def test_restart_and_reload_do_every_server_on_its_own_version():
+    for mode in ('restart', 'reload'):
+        plan = upgrade_plan(SERVERS, ['ha', 'hb', 'hc'], None, meta_leader='n2', mode=mode)
+        assert [(p['name'], p['skip'], p['target']) for p in plan] == [
+            ('n1', False, '2.10.26'), ('n3', False, '2.10.26'), ('n2', False, '2.11.11')]
+
+
+def test_upgrade_needs_a_version_and_a_known_mode():
+    with pytest.raises(AnsibleFilterError, match='needs a target version'):
+        upgrade_plan(SERVERS, ['ha', 'hb', 'hc'], None)
+    with pytest.raises(AnsibleFilterError, match='mode must be one of'):
+        upgrade_plan(SERVERS, ['ha', 'hb', 'hc'], '2.11.11', mode='reboot')
+
+
+SUPER = [
+    dict(url='http://a1', name='a1', version='2.11.11', cluster='A'),
+    dict(url='http://b1', name='b1', version='2.11.11', cluster='B'),
+    dict(url='http://a2', name='a2', version='2.11.11', cluster='A'),
+    dict(url='http://b2', name='b2', version='2.11.11', cluster='B'),
+    dict(url='http://c1', name='c1', version='2.11.11', cluster='C'),
+]
+
+
+def test_cluster_order_cluster_by_cluster_meta_leader_last_overall():
+    plan = upgrade_plan(SUPER, ['a1', 'b1', 'a2', 'b2', 'c1'], '2.12.8', meta_leader='b1', cluster_order=['B', 'A'])
+    assert [p['name'] for p in plan] == ['b2', 'a1', 'a2', 'c1', 'b1']
+    assert plan[0]['cluster'] == 'B' and plan[0]['target'] == '2.12.8'
+
+
+def test_cluster_order_unknown_cluster_fails():
+    with pytest.raises(AnsibleFilterError, match='cluster_order names X, but the servers report the clusters A, B, C'):
+        upgrade_plan(SUPER, ['a1', 'b1', 'a2', 'b2', 'c1'], '2.12.8', cluster_order=['A', 'X'])

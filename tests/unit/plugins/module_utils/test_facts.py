@@ -83,8 +83,8 @@ class TestShapeRecorded:
         assert facts['gateways'] == ['B']
         assert (facts['leafnodes'], facts['healthz'], facts['healthy']) == (0, 'ok', True)
         assert facts['connections'] == varz['connections']
-        assert facts['jetstream'] == dict(enabled=True, meta_leader=leader, is_meta_leader=True, streams=0,
-                                          consumers=0, messages=0, bytes=0)
+        assert facts['jetstream'] == dict(enabled=True, meta_leader=leader, is_meta_leader=True, meta_cluster_size=3,
+                                          streams=0, consumers=0, messages=0, bytes=0)
 
     def test_follower(self, version):
         leader = manifest(version, 'healthy')['meta_leader']
@@ -93,11 +93,20 @@ class TestShapeRecorded:
         assert facts['jetstream']['meta_leader'] == leader
         assert facts['jetstream']['is_meta_leader'] is False
 
+    def test_supercluster_has_one_meta_group(self, version):
+        # JetStream in both clusters of a 2 x 3 supercluster (fixtures super_healthy, 2.12.8 / 2.15.1).
+        for server in ('a1', 'b1'):
+            varz = load_fixture('2.15.1/super_healthy/%s/varz.json' % server)
+            jsz = load_fixture('2.15.1/super_healthy/%s/jsz.json' % server)
+            facts = shape_facts('u', dict(varz=varz, jsz=jsz))
+            assert facts['jetstream']['meta_cluster_size'] == 6
+            assert facts['jetstream']['meta_leader'] == jsz['meta_cluster']['leader']
+
     def test_without_jetstream(self, version):
         facts = shape_facts('u', answers(version, 'healthy', 'b1'))
         assert (facts['cluster'], facts['routes'], facts['gateways']) == ('B', ['b2'], ['A'])
-        assert facts['jetstream'] == dict(enabled=False, meta_leader=None, is_meta_leader=False, streams=0,
-                                          consumers=0, messages=0, bytes=0)
+        assert facts['jetstream'] == dict(enabled=False, meta_leader=None, is_meta_leader=False, meta_cluster_size=None,
+                                          streams=0, consumers=0, messages=0, bytes=0)
 
     def test_peer_down(self, version):
         facts = shape_facts('u', answers(version, 'peer_down', 'a1'))

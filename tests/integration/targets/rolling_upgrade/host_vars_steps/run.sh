@@ -1,25 +1,55 @@
 # shellcheck shell=bash
 # Per-host variables (sourced by ../runme.sh after runme_lib.sh): a 3-server cluster on 2.11.11,
-# inventory hosts h1, h2, h3 mapped to n3, n1, n2, stop/install/start task files that read only
-# their host's own variables (server name, config path, pid file). Upgrade to 2.12.8; check.yml
-# asserts each server was stopped, installed and started exactly once, by its own host, in the
-# order of the report, the meta leader last.
-host_vars_steps() {
-    local here dir
-    here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-    nats_start cluster 2.11.11
-    dir="${NATS_WORKDIR_ROOT}/host-vars"
-    mkdir -p "${dir}"
-    "${NATS_PYTHON}" "${here}/make_inventory.py" "${NATS_ENV_FILE}" "${NATS_HARNESS_PYTHON}" "${NATS_HARNESS}" \
-        "${dir}" "${dir}/inventory.json"
-    ansible-playbook -i "${dir}/inventory.json" nats_tools.nats.rolling_upgrade \
-        -e nats_rolling_upgrade_version=2.12.8 \
-        -e "nats_rolling_upgrade_stop_tasks=${here}/stop.yml" \
-        -e "nats_rolling_upgrade_install_tasks=${here}/install.yml" \
-        -e "nats_rolling_upgrade_start_tasks=${here}/start.yml" \
+# inventory hosts h1, h2, h3 mapped to n3, n1, n2, step task files that read only their host's own
+# variables (server name, config path, pid file) and journal what they did. check.yml asserts after
+# each run that each server was done exactly once, by its own host, in the order of the report.
+#   1. upgrade to 2.12.8: stop, install, start per server, the meta leader last;
+#   2. check mode (-C) towards 2.15.1: gates only, nothing journaled, no timings for steps not done;
+#   3. restart mode, canary of 2 (max_servers), pause 1 s, before/after hooks: 2 servers, version kept;
+#   4. reload mode: nats-server -t and SIGHUP per server, config_load_time advanced, nothing stopped.
+
+_hv_rollout() {
+    # _hv_rollout N VERSION-ARGS... : one run of the collection's playbook, report and journal N
+    local n="$1"
+    shift
+    ansible-playbook -i "${HV_DIR}/inventory.json" nats_tools.nats.rolling_upgrade \
+        -e "nats_rolling_upgrade_stop_tasks=${HV_HERE}/stop.yml" \
+        -e "nats_rolling_upgrade_install_tasks=${HV_HERE}/install.yml" \
+        -e "nats_rolling_upgrade_start_tasks=${HV_HERE}/start.yml" \
+        -e "nats_rolling_upgrade_reload_tasks=${HV_HERE}/reload.yml" \
         -e nats_rolling_upgrade_gate_timeout=60 \
-        -e "nats_rolling_upgrade_report_file=${dir}/report.json" "$@"
-    ansible-playbook -i "${dir}/inventory.json" "${here}/check.yml" \
-        -e "lab_report=${dir}/report.json" -e lab_version=2.12.8
+        -e "lab_journal=${HV_DIR}/journal-${n}.log" \
+        -e "nats_rolling_upgrade_report_file=${HV_DIR}/report-${n}.json" "$@"
+}
+
+_hv_check() {
+    # _hv_check N COUNT OUTCOME VERSION STEPS-JSON
+    ansible-playbook -i "${HV_DIR}/inventory.json" "${HV_HERE}/check.yml" \
+        -e "lab_report=${HV_DIR}/report-$1.json" -e "lab_journal=${HV_DIR}/journal-$1.log" \
+        -e "lab_count=$2" -e "lab_outcome=$3" -e "lab_version=$4" -e "{\"lab_steps\": $5}"
+}
+
+host_vars_steps() {
+    HV_HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+    nats_start cluster 2.11.11
+    HV_DIR="${NATS_WORKDIR_ROOT}/host-vars"
+    mkdir -p "${HV_DIR}"
+    "${NATS_PYTHON}" "${HV_HERE}/make_inventory.py" "${NATS_ENV_FILE}" "${NATS_HARNESS_PYTHON}" "${NATS_HARNESS}" \
+        "${HV_DIR}" "${HV_DIR}/inventory.json"
+
+    _hv_rollout 1 -e nats_rolling_upgrade_version=2.12.8
+    _hv_check 1 3 upgraded 2.12.8 '["stop", "install", "start"]'
+
+    _hv_rollout 2 -e nats_rolling_upgrade_version=2.15.1 --check
+    _hv_check 2 3 checked 2.15.1 '[]'
+
+    _hv_rollout 3 -e nats_rolling_upgrade_mode=restart -e nats_rolling_upgrade_max_servers=2 \
+        -e nats_rolling_upgrade_pause=1 \
+        -e "nats_rolling_upgrade_before_server_tasks=${HV_HERE}/before.yml" \
+        -e "nats_rolling_upgrade_after_server_tasks=${HV_HERE}/after.yml"
+    _hv_check 3 2 restarted 2.12.8 '["before", "stop", "start", "after"]'
+
+    _hv_rollout 4 -e nats_rolling_upgrade_mode=reload
+    _hv_check 4 3 reloaded 2.12.8 '["reload"]'
     nats_stop
 }

@@ -1,24 +1,27 @@
 # shellcheck shell=bash
 # Helpers shared by the runme.sh of nats_healthz, nats_info and nats_jsz. Source it *after*
 # ../setup_nats/files/runme_lib.sh (whose EXIT trap stays the only one; nothing here replaces it).
-# A runme.sh declares only what is its own and calls modules_target:
+# A runme.sh passes only what is its own to modules_target:
 #
 #   source ../setup_nats/files/runme_lib.sh
 #   source ../setup_nats_modules/files/modules_lib.sh
-#   MODULES_TOPOLOGIES="tls basepath single cluster"     # started per version, in this order
-#   MODULES_NEWEST="main.yml:both errors.yml:both"       # PLAYBOOK:TRANSPORT run on the newest version
-#   MODULES_OLDER="main.yml:requests"                    # ... on the older ones
-#   MODULES_EXTRA_VARS='{"open_connections": 1500}'      # optional, one more -e
 #   modules_after_single() { nats_harness load-connections --count 20; }   # optional hook per topology
-#   modules_target "$@"
+#   modules_target --topologies "tls basepath single cluster" \
+#       --newest "main.yml:both errors.yml:both" --older "main.yml:requests" \
+#       --vars '{"open_connections": 1500}' -- "$@"
+#
+#   --topologies   started per version, in this order
+#   --newest       PLAYBOOK:TRANSPORT steps run on the newest version; --older: on the others
+#   --vars         optional, one more -e
+#   -- "$@"        ansible-test's -v flags, to every playbook
 #
 # modules_target: fake peers (fake_start), the no-requests interpreter (no_requests_python), then per
-# version of MODULES_VERSIONS every topology of MODULES_TOPOLOGIES (`cluster` with nats_start_retry),
+# version of MODULES_VERSIONS every topology of --topologies (`cluster` with nats_start_retry),
 # each followed by its hook modules_after_<topology> when defined. The last topology is the current
 # one: its env.yml is the playbooks' plain -e @env.yml (nats_url, ...); every other one comes nested
-# as <topology>_env (nats_env_as), with $FAKE_VARS and MODULES_EXTRA_VARS. Then every step with
-# TRANSPORT both (run_both), requests, or open_url (run under $NO_REQUESTS_PYTHON), each through
-# run_step; nats_stop_all; and at the end modules_finish.
+# as <topology>_env (nats_env_as), with $FAKE_VARS and --vars. Then every step with TRANSPORT both
+# (run_both), requests, or open_url (run under $NO_REQUESTS_PYTHON), each through run_step;
+# nats_stop_all; and at the end modules_finish.
 #
 # run_step lets every playbook run even after one failed (a failure in one part does not hide the
 # results of the others); modules_finish then fails the target, naming the failed steps.
@@ -30,12 +33,6 @@ MODULES_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # The nats-server versions these targets test (issue 2: both, always; a missing one fails the run).
 # shellcheck disable=SC2034  # used by the runme.sh that sources this file
 MODULES_VERSIONS=(2.10.26 2.15.1)
-
-# Declared by the runme.sh (see above).
-MODULES_TOPOLOGIES=""
-MODULES_NEWEST=""
-MODULES_OLDER=""
-MODULES_EXTRA_VARS=""
 
 FAKE_PID=""
 FAKE_VARS=""
@@ -178,17 +175,27 @@ run_with() {
     esac
 }
 
-# modules_target [ansible-playbook args]: the whole run of a target, from the MODULES_* declarations
-# of its runme.sh (see the top of this file). "$@" (ansible-test's -v flags) goes to every playbook.
+# modules_target --topologies "T..." --newest "STEP..." [--older "STEP..."] [--vars JSON] -- [ansible-playbook args]:
+# the whole run of a target (see the top of this file). STEP = PLAYBOOK:TRANSPORT (both, requests, open_url).
 modules_target() {
-    local version topology step steps last vars
-    : "${MODULES_TOPOLOGIES:?the runme.sh sets MODULES_TOPOLOGIES}" "${MODULES_NEWEST:?the runme.sh sets MODULES_NEWEST}"
-    last="${MODULES_TOPOLOGIES##* }"
+    local topologies="" newest="" older="" extra="" version topology step steps last vars
+    while [ "$#" -gt 0 ]; do
+        case "$1" in
+            --topologies) topologies="$2"; shift 2 ;;
+            --newest) newest="$2"; shift 2 ;;
+            --older) older="$2"; shift 2 ;;
+            --vars) extra="$2"; shift 2 ;;
+            --) shift; break ;;
+            *) echo "modules_target: unknown option $1" >&2; return 1 ;;
+        esac
+    done
+    : "${topologies:?modules_target needs --topologies}" "${newest:?modules_target needs --newest}"
+    last="${topologies##* }"
     fake_start
     no_requests_python
     for version in "${MODULES_VERSIONS[@]}"; do
         vars=(-e "@${FAKE_VARS}")
-        for topology in ${MODULES_TOPOLOGIES}; do
+        for topology in ${topologies}; do
             if [ "${topology}" = cluster ]; then
                 nats_start_retry cluster "${version}"
             else
@@ -201,13 +208,13 @@ modules_target() {
                 vars+=(-e "@$(nats_env_as "${topology}_env")")
             fi
         done
-        if [ -n "${MODULES_EXTRA_VARS}" ]; then
-            vars+=(-e "${MODULES_EXTRA_VARS}")
+        if [ -n "${extra}" ]; then
+            vars+=(-e "${extra}")
         fi
         if [ "${version}" = "${MODULES_VERSIONS[-1]}" ]; then
-            steps="${MODULES_NEWEST}"
+            steps="${newest}"
         else
-            steps="${MODULES_OLDER}"
+            steps="${older}"
         fi
         for step in ${steps}; do
             run_step "${step%%:*} ${version} (${step#*:})" run_with "${step#*:}" "${step%%:*}" "${vars[@]}" "$@"
