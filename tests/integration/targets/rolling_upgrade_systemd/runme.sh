@@ -82,7 +82,13 @@ timed hosts "${PY}" "${SYSTEMD_HOSTS}" up --workdir "${WORK}/hosts"
 TIMINGS+=("$(cd "${WORK}/hosts" && "${PY}" -c 'import json; t = json.load(open("state.json"))["timings"]; print(" ".join("%s=%ss" % (k.replace(" ", "_"), v) for k, v in t.items()))')")
 INV="${WORK}/inventory.ini"
 cp "${WORK}/hosts/inventory.ini" "${INV}"
-printf 'nats_rolling_upgrade_binary_path=/usr/sbin/nats-server\nnats_rolling_upgrade_service=nats-server\n' >> "${INV}"
+# The unit runs /usr/sbin/nats-server (upstream's path); a role that reads it from ExecStart gets no hint.
+if grep -q '^nats_rolling_upgrade_binary_path: ""' "$(dirname "${ROLE_SPEC}")/../defaults/main.yml"; then
+    echo "role reads the binary path from the unit's ExecStart: not given"
+else
+    MISSING+=("binary path read from the unit's ExecStart: nats_rolling_upgrade_binary_path=/usr/sbin/nats-server given")
+    echo 'nats_rolling_upgrade_binary_path=/usr/sbin/nats-server' >> "${INV}"
+fi
 CLIENT_URLS="$(sed -n 's/^nats[0-9]* ansible_host=\([0-9.]*\) .*/nats:\/\/\1:4222/p' "${INV}" | paste -sd, -)"
 read -r -a MONITOR_URLS <<< "$(sed -n 's/^nats[0-9]* ansible_host=\([0-9.]*\) .*/http:\/\/\1:8222/p' "${INV}" | paste -sd' ' -)"
 export ANSIBLE_HOST_KEY_CHECKING=False
