@@ -128,7 +128,7 @@ phase_vars() {  # phase_vars PHASE VERSION [key=value ...]
     {
         echo "nats_rolling_upgrade_version: '${version}'"
         echo "nats_rolling_upgrade_report_file: '${WORK}/report-${phase}.json'"
-        echo "nats_rolling_upgrade_gate_timeout: 90"
+        case " $* " in *" nats_rolling_upgrade_gate_timeout="*) ;; *) echo "nats_rolling_upgrade_gate_timeout: 90";; esac
         if role_has nats_rolling_upgrade_install_method; then
             echo "nats_rolling_upgrade_install_method: archive"
             echo "nats_rolling_upgrade_release_base_url: '${MIRROR}'"
@@ -163,7 +163,7 @@ if role_has nats_rolling_upgrade_mode; then
     rc=0; timed role_restart ansible-playbook -i "${INV}" "${HERE}/upgrade.yml" -e "@${WORK}/vars-restart.yml" || rc=$?
     load_stop restart
     [ "${rc}" = 0 ] || FAILED+=("restart: the role failed (exit ${rc})")
-    ansible-playbook -i "${INV}" "${HERE}/check.yml" -e "expect_version=${TO}" -e "started_before=$(cat "${WORK}/starts.json")" \
+    ansible-playbook -i "${INV}" "${HERE}/check.yml" -e "expect_version=${TO}" -e "{\"started_before\": $(cat "${WORK}/starts.json")}" \
         || FAILED+=("restart: not every server restarted, on ${TO}, with the gate passing")
 else
     MISSING+=("restart mode (nats_rolling_upgrade_mode: restart): phase restart not run")
