@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rolling upgrades of a real 3-node JetStream cluster: the role's steps in each server's own host
-# context (host_vars_steps/), then, under publish load, the demo tools/demo/rollout_under_load.py
+# context, its modes, install methods and rollback (archive/, host_vars_steps/), then, under publish load, the demo tools/demo/rollout_under_load.py
 # (beside natslab, found by runme_lib.sh), which checks every expectation itself and exits non-zero
 # when one fails; it stops what it starts. The collection it upgrades with is the one under test
 # (ANSIBLE_COLLECTIONS_PATH, set by ansible-test).
@@ -12,11 +12,10 @@ source archive/run.sh
 SCENARIO="$(dirname "${NATS_HARNESS}")/demo/rollout_under_load.py"
 RESULTS="${NATS_WORKDIR_ROOT}"
 
-# Each server's steps see its host variables; upgrade, check mode, restart (canary, pause, hooks), reload.
-host_vars_steps
-
-# The default install step, archive method, from a release mirror on loopback: a bad checksum and a
-# release with the wrong binary fail before any stop; then staged everywhere, swapped per host.
+# One 3-server cluster, inventory hosts whose steps read only their own host variables, the role's
+# default install step (archive method) from a release mirror on loopback: a bad checksum and a
+# release with the wrong binary fail before any stop; the upgrade (each server once, on its own host,
+# meta leader last); check mode; restart (canary, pause, hooks); reload; a broken release rolled back.
 archive_install
 
 # 2.10.26 -> 2.11.11 -> 2.12.8: every server on the target, no acked message lost, meta leader last.

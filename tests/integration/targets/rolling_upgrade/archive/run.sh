@@ -6,20 +6,31 @@
 #   1. a wrong checksum: the rollout fails in preflight, no server stopped, every pid unchanged;
 #   2. a release whose binary is another version: fails in preflight (--version), nothing stopped;
 #   3. upgrade to 2.12.8: staged at <stage_dir>/2.12.8/nats-server on every host, the running binary
-#      kept at <stage_dir>/2.11.11/nats-server, each binary_path swapped to the 2.12.8 binary.
+#      kept at <stage_dir>/2.11.11/nats-server, each binary_path swapped to the 2.12.8 binary; each
+#      server stopped and started once, by its own host (its own pid file, server name, binary path),
+#      in the order of the report, the meta leader last;
+#   5-7. check mode, restart (canary, pause, hooks), reload: host_vars_more (../host_vars_steps/run.sh);
+#   4. a broken release 2.99.0 (prints v2.99.0 for --version, exits 1 at start): the first server's post
+#      gate fails, it is rolled back to 2.12.8 and gated again (passes), the rollout fails with one
+#      message saying so, no other server is touched.
 archive_install() {
     local here root port pids_before
     here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
     root="$("${NATS_HARNESS_PYTHON}" "${NATS_HARNESS}" versions --root)"
     AR_DIR="${NATS_WORKDIR_ROOT}/archive"
-    mkdir -p "${AR_DIR}/mirror"
+    mkdir -p "${AR_DIR}/mirror" "${AR_DIR}/broken"
+    printf '#!/bin/sh\nif [ "$1" = --version ]; then echo "nats-server: v2.99.0"; exit 0; fi\necho "broken release" >&2\nexit 1\n' \
+        > "${AR_DIR}/broken/nats-server"
+    chmod 755 "${AR_DIR}/broken/nats-server"
     "${NATS_PYTHON}" "${here}/make_mirror.py" "${AR_DIR}/mirror" amd64 \
         "2.11.11=${root}/2.11.11/bin/nats-server" "2.12.8=${root}/2.12.8/bin/nats-server" \
-        "2.15.1=${root}/2.12.8/bin/nats-server"
+        "2.15.1=${root}/2.12.8/bin/nats-server" "2.99.0=${AR_DIR}/broken/nats-server"
     port="$("${NATS_PYTHON}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
     timeout 1800 "${NATS_PYTHON}" -m http.server --bind 127.0.0.1 --directory "${AR_DIR}/mirror" "${port}" \
         > "${AR_DIR}/mirror.log" 2>&1 &
     AR_MIRROR_PID=$!
+    # stop the mirror with everything else, also when a check fails (runme_lib's trap keeps the exit code)
+    trap '_ar_rc=$?; kill "${AR_MIRROR_PID}" 2>/dev/null; (exit "${_ar_rc}"); _nats_cleanup' EXIT
     "${NATS_PYTHON}" - "${port}" <<'PY'
 import sys, time, urllib.request
 for _ in range(100):
@@ -62,6 +73,17 @@ PY
     done
     # downloaded once, on the controller, for the three hosts
     test "$(grep -c 'GET /v2.12.8/nats-server-v2.12.8-linux-amd64.tar.gz' "${AR_DIR}/mirror.log")" = "$((gets_before + 1))"
+
+    host_vars_more "${common[@]}"
+
+    expect_failure _hv_rollout 4 -e nats_rolling_upgrade_version=2.99.0 "${common[@]}" \
+        -e nats_rolling_upgrade_gate_timeout=20 > "${AR_DIR}/rollout-4.log" 2>&1
+    grep -q 'was rolled back to 2.12.8 and started again; the cluster is healthy now' "${AR_DIR}/rollout-4.log"
+    ansible-playbook -i "${AR_DIR}/inventory.json" "${here}/check_rollback.yml" \
+        -e "lab_report=${AR_DIR}/report-4.json" -e "lab_journal=${AR_DIR}/journal-4.log" -e lab_version=2.12.8
+    for host in h1 h2 h3; do
+        cmp "${AR_DIR}/${host}/bin/nats-server" "${root}/2.12.8/bin/nats-server"
+    done
     kill "${AR_MIRROR_PID}"
     nats_stop
 }
