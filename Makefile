@@ -9,6 +9,7 @@
 #   make units-2.16    the unit tests with ansible-core 2.16 (the oldest supported), Python 3.11
 #   make integration   ansible-test integration (real nats-server processes on 127.0.0.1)
 #   make integration-2.16  INTEGRATION_216_TARGETS with ansible-core 2.16
+#   make systemd-hosts-test  the role on three systemd-nspawn Debian hosts (root; not part of `make test`)
 #   make publish-check build the tarball, galaxy-importer on it, antsibull-docs lint-collection-docs
 #   make demo          rolling upgrade 2.10.26 -> 2.11.11 of a local 3-node cluster under publish load,
 #                      with the collection built and installed from this tree
@@ -108,10 +109,10 @@ SANITY_ARGS ?=
 UNITS_ARGS ?=
 INTEGRATION_ARGS ?=
 
-.PHONY: test test-quick sanity units units-2.16 integration integration-2.16 publish-check demo bench venv tool-venvs core216-venv publish-venvs servers get-pip tree pythons pyvenvs lint build clean distclean help
+.PHONY: test test-quick sanity units units-2.16 integration integration-2.16 systemd-hosts-test publish-check demo bench venv tool-venvs core216-venv publish-venvs servers get-pip tree pythons pyvenvs lint build clean distclean help
 
 help:
-	@sed -n '3,16p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,17p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 
 # ---------------------------------------------------------------------------- tooling
 
@@ -339,6 +340,17 @@ integration-2.16: core216-venv servers tree
 	if [ -z "$$targets" ]; then echo "integration-2.16: none of INTEGRATION_216_TARGETS ($(INTEGRATION_216_TARGETS)) exists (0 targets)"; \
 		cd $(COLL); $(call save_results,integration-2.16); exit 0; fi; \
 	$(call run_integration,integration-2.16,$(CORE216_ENV),$$targets $(INTEGRATION_ARGS))
+
+# The rolling_upgrade role with its default steps on real systemd hosts: three Debian bookworm
+# systemd-nspawn containers (tests/integration/targets/setup_systemd_hosts), nats-server under the
+# upstream unit, over SSH (target rolling_upgrade_systemd). Needs root, apt and cgroup v1 hybrid
+# paths; fails plainly where the machine cannot do it. The target is `disabled` in aliases, so
+# `make integration` (and `make test`) do not run it; this runs it with --allow-disabled.
+# Debian tree cached in .cache/systemd-hosts. Results: $(RESULTS)/systemd-hosts-test.
+SYSTEMD_HOSTS_TARGETS ?= rolling_upgrade_systemd
+systemd-hosts-test: $(VENV_STAMP) $(NATS_SERVER_ROOT)/2.11.11/bin/nats-server $(NATS_SERVER_ROOT)/2.12.8/bin/nats-server tree
+	@start=$$SECONDS; rc=0; ( $(call run_integration,systemd-hosts-test,,--allow-disabled $(SYSTEMD_HOSTS_TARGETS) $(INTEGRATION_ARGS)) ) || rc=$$?; \
+	echo "TIME systemd-hosts-test: $$((SECONDS - start))s"; exit $$rc
 
 # What Galaxy checks on upload, on the tarball that `build` makes, and the docsite's linter on the
 # plugin and role docs; one status per tool in $(RESULTS)/publish-check/<tool>.status.
