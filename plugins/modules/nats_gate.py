@@ -33,8 +33,8 @@ description:
     no group with two leaders, replicas that report current agree on C(last_seq); V(version) the servers in
     O(version_servers) run O(expect_version); V(quorum) with O(draining), every replicated stream and
     consumer with a replica there, and the meta group, keep a current quorum without it (R1 assets on it
-    are listed and fail only with O(fail_on_r1)); V(leafnodes) each server has the leafnode connections it
-    had when the gate started, or those of O(expect_leafnodes)."
+    are listed and fail only with O(fail_on_r1)); V(leafnodes) each cluster has the leafnode connections its
+    servers had when the gate started, or those of O(expect_leafnodes)."
   - "Superclusters: give the URLs of every server of every cluster, or of one cluster only. With one cluster
     only, the meta leader may be in another cluster: the meta group is then judged from what the servers
     given report (on 2.15+ every server lists the meta peers; offline and silent peers are named)."
@@ -60,8 +60,10 @@ options:
     type: int
   expect_leafnodes:
     description:
-      - Leafnode connections each named server must have (C(server_name) -> count), for example after a restart
-        the count it had before its stop. Turns on the V(leafnodes) check.
+      - Leafnode connections each named server had (C(server_name) -> count), for example before its restart.
+        Turns on the V(leafnodes) check.
+      - Counted per cluster - a leafnode whose hub restarts reconnects to any server of that cluster - so the
+        check passes when the servers of each named server's cluster have at least the sum expected of them.
       - When not set, the counts of the gate's first attempt are expected (servers with none are not checked).
       - A name that is not among O(server_names) (when given) or not among the servers reached is an error.
     type: dict
