@@ -192,7 +192,17 @@ async def stored_ids(client_urls, subject='orders.demo', stream='ORDERS'):
     nc = await nats.connect(servers=client_urls, name='natslab-verify', max_reconnect_attempts=5, error_cb=quiet)
     try:
         js = nc.jetstream(timeout=5)
-        info = await js.stream_info(stream)
+        # Right after a rollout the last server restarted may still be taking its place in the groups:
+        # "no responders" / 503 for a few seconds (seen on a supercluster); ask again for up to 30 s.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                info = await js.stream_info(stream)
+                break
+            except Exception:  # pylint: disable=broad-except  # nats-py raises several types for this
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
         ids = set()
         sub = await js.subscribe(subject, ordered_consumer=True, stream=stream)
         last = info.state.last_seq
