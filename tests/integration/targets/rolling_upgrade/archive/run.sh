@@ -19,6 +19,7 @@ archive_install() {
     root="$("${NATS_HARNESS_PYTHON}" "${NATS_HARNESS}" versions --root)"
     AR_DIR="${NATS_WORKDIR_ROOT}/archive"
     mkdir -p "${AR_DIR}/mirror" "${AR_DIR}/broken"
+    # shellcheck disable=SC2016  # the $1 belongs to the fake release's own shell script
     printf '#!/bin/sh\nif [ "$1" = --version ]; then echo "nats-server: v2.99.0"; exit 0; fi\necho "broken release" >&2\nexit 1\n' \
         > "${AR_DIR}/broken/nats-server"
     chmod 755 "${AR_DIR}/broken/nats-server"
@@ -30,6 +31,7 @@ archive_install() {
         > "${AR_DIR}/mirror.log" 2>&1 &
     AR_MIRROR_PID=$!
     # stop the mirror with everything else, also when a check fails (runme_lib's trap keeps the exit code)
+    # shellcheck disable=SC2154  # _ar_rc is assigned inside the trap itself
     trap '_ar_rc=$?; set +e; kill "${AR_MIRROR_PID}" 2>/dev/null; (exit "${_ar_rc}"); _nats_cleanup' EXIT
     "${NATS_PYTHON}" - "${port}" <<'PY'
 import sys, time, urllib.request
@@ -43,6 +45,7 @@ sys.exit('the release mirror did not answer')
 PY
 
     nats_start cluster 2.11.11
+    # shellcheck disable=SC2034  # read by ../host_vars_steps/run.sh
     HV_DIR="${AR_DIR}"
     HV_HERE="$(cd "${here}/../host_vars_steps" && pwd)"
     "${NATS_PYTHON}" "${HV_HERE}/make_inventory.py" "${NATS_ENV_FILE}" "${NATS_HARNESS_PYTHON}" "${NATS_HARNESS}" \
