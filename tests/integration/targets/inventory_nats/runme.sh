@@ -81,9 +81,9 @@ ansible-inventory -i "${dir}/all.nats.yml" --list --output "${dir}/all.json"
 # the plan upgrades a1 and a2 and skips a3 (already on ${NEW}).
 ansible-playbook -C -i "${dir}/cluster.nats.yml" -i "${dir}/local.yml" nats_tools.nats.rolling_upgrade \
     -e "nats_rolling_upgrade_version=${NEW}" -e nats_rolling_upgrade_gate_timeout=60 "$@" | tee "${dir}/upgrade.log"
-grep -F "a3 (a3) ${NEW} already on the target version, skipped" "${dir}/upgrade.log"
-grep -F "a1 (a1) ${OLD} -> ${NEW}" "${dir}/upgrade.log"
-grep -F "a2 (a2) ${OLD} -> ${NEW}" "${dir}/upgrade.log"
+grep -F "a3 (a3, cluster A) ${NEW} already on the target version, skipped" "${dir}/upgrade.log"
+grep -F "a1 (a1, cluster A) ${OLD} -> ${NEW}" "${dir}/upgrade.log"
+grep -F "a2 (a2, cluster A) ${OLD} -> ${NEW}" "${dir}/upgrade.log"
 
 # A seed that cannot be read: the inventory fails, naming it
 if ANSIBLE_INVENTORY_UNPARSED_FAILED=true ansible-inventory -i "${dir}/down.nats.yml" --list > "${dir}/down.log" 2>&1; then
