@@ -38,6 +38,16 @@ def _m(name, worse, unit, help_text, warn=None, crit=None):
     return Measure(name, worse, unit, help_text, warn, crit)
 
 
+def _raft_measures(members, member):
+    """The measures of a Raft group's members (meta group, a stream's or a consumer's replicas)."""
+    return [
+        _m('peers', BELOW, '', '%s, the leader included' % members),
+        _m('peers_offline', ABOVE, '', '%ss offline' % member, crit=0),
+        _m('peer_lag', ABOVE, '', 'largest lag of a %s (Raft entries)' % member),
+        _m('peer_seen_s', ABOVE, 's', 'longest time since a %s was last heard from' % member),
+    ]
+
+
 MEASURES = {
     'server': [
         _m('cpu_pct', ABOVE, '%', 'CPU use of the server process (%, of one core)'),
@@ -61,11 +71,7 @@ MEASURES = {
     ],
     'meta': [
         _m('leader', BELOW, '', 'a leader is elected: 1, else 0', crit=1),
-        _m('peers', BELOW, '', 'meta group peers, the leader included'),
-        _m('peers_offline', ABOVE, '', 'meta peers offline', crit=0),
-        _m('peer_lag', ABOVE, '', 'largest lag of a meta peer (Raft entries)'),
-        _m('peer_seen_s', ABOVE, 's', 'longest time since a meta peer was last heard from'),
-    ],
+    ] + _raft_measures('meta group peers', 'meta peer'),
     'stream': [
         _m('leader', BELOW, '', 'a leader is elected: 1, else 0', crit=1),
         _m('msgs', ABOVE, '', 'messages stored'),
@@ -74,11 +80,7 @@ MEASURES = {
         _m('msgs_pct', ABOVE, '%', 'messages stored, % of the stream max_msgs'),
         _m('age_max', ABOVE, 's', 'age of the newest message'),
         _m('subjects', ABOVE, '', 'subjects stored'),
-        _m('peers', BELOW, '', 'replicas, the leader included'),
-        _m('peers_offline', ABOVE, '', 'replicas offline', crit=0),
-        _m('peer_lag', ABOVE, '', 'largest lag of a replica (Raft entries)'),
-        _m('peer_seen_s', ABOVE, 's', 'longest time since a replica was last heard from'),
-    ],
+    ] + _raft_measures('replicas', 'replica'),
     'consumer': [
         _m('leader', BELOW, '', 'a leader is elected: 1, else 0', crit=1),
         _m('num_pending', ABOVE, '', 'messages not yet delivered (backlog)'),
@@ -87,11 +89,7 @@ MEASURES = {
         _m('num_waiting', ABOVE, '', 'pull requests waiting'),
         _m('last_delivery_s', ABOVE, 's', 'seconds since the last delivery'),
         _m('last_ack_s', ABOVE, 's', 'seconds since the last acknowledgement'),
-        _m('peers', BELOW, '', 'replicas, the leader included'),
-        _m('peers_offline', ABOVE, '', 'replicas offline', crit=0),
-        _m('peer_lag', ABOVE, '', 'largest lag of a replica (Raft entries)'),
-        _m('peer_seen_s', ABOVE, 's', 'longest time since a replica was last heard from'),
-    ],
+    ] + _raft_measures('replicas', 'replica'),
     'leafnodes': [
         _m('leafnodes', ABOVE, '', 'leafnode connections'),
         _m('leafnodes_min', BELOW, '', 'leafnode connections (lower is worse)'),
