@@ -136,7 +136,7 @@ class TestFailures:
     def test_a_leafnode_back_on_another_server_of_its_cluster_counts(self, version):
         # The leafnode of a1 reconnected to a3 while a1 restarted (seen on 2.12.8 and 2.15.1).
         healthy = servers(version, 'healthy')
-        moved = [s for s in healthy]
+        moved = list(healthy)
         a1 = next(s for s in moved if s.name == 'a1')
         a3 = next(s for s in moved if s.name == 'a3')
         a3.leafz = dict(a1.leafz)
