@@ -185,6 +185,7 @@ class _Request:
         self.timeout = timeout
         self.deadline = time.monotonic() + timeout
         self.max_bytes = max_bytes
+        self.length = None  # the announced Content-Length, once check_length has seen it
 
     def too_large(self):
         return ResponseTooLarge(self.url, 'answer larger than max_response_bytes (%d bytes)' % self.max_bytes)
@@ -198,8 +199,6 @@ class _Request:
         if length is not None and length > self.max_bytes:
             raise self.too_large()
         self.length = length
-
-    length = None
 
     def read_body(self, read):
         """The body through ``read(n)`` (one socket read at a time), within the deadline and the cap;
