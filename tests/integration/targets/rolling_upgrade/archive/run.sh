@@ -9,6 +9,7 @@
 #      kept at <stage_dir>/2.11.11/nats-server, each binary_path swapped to the 2.12.8 binary; each
 #      server stopped and started once, by its own host (its own pid file, server name, binary path),
 #      in the order of the report, the meta leader last;
+#   8. a downgrade (allowed) refused while a stream needs a newer JetStream API level than the target serves;
 #   5-7. check mode, restart (canary, pause, hooks), reload: host_vars_more (../host_vars_steps/run.sh);
 #   4. a broken release 2.99.0 (prints v2.99.0 for --version, exits 1 at start): the first server's post
 #      gate fails, it is rolled back to 2.12.8 and gated again (passes), the rollout fails with one
@@ -76,6 +77,17 @@ PY
     done
     # downloaded once, on the controller, for the three hosts
     test "$(grep -c 'GET /v2.12.8/nats-server-v2.12.8-linux-amd64.tar.gz' "${AR_DIR}/mirror.log")" = "$((gets_before + 1))"
+
+    # 8. a downgrade that is allowed while a stream needs a newer JetStream API level than the target
+    #    serves (COUNTER, allow_msg_counter: level 2; 2.11.11 serves 1): refused in preflight, naming it.
+    pids_before="$(nats_get nats_pids)"
+    "${NATS_PYTHON}" "${here}/counter_stream.py" "$(nats_get nats_client_url)" create
+    expect_failure _hv_rollout 8 -e nats_rolling_upgrade_version=2.11.11 -e nats_rolling_upgrade_allow_downgrade=true \
+        "${common[@]}" > "${AR_DIR}/rollout-8.log" 2>&1
+    grep -q 'stream COUNTER (account \$G) needs JetStream API level 2, 2.11.11 serves 1' "${AR_DIR}/rollout-8.log"
+    test ! -s "${AR_DIR}/journal-8.log"
+    test "$(nats_get nats_pids)" = "${pids_before}"
+    "${NATS_PYTHON}" "${here}/counter_stream.py" "$(nats_get nats_client_url)" delete
 
     host_vars_more "${common[@]}"
 
