@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import datetime
 
+from ansible_collections.nats_tools.nats.plugins.module_utils.checks_state import growth, previous_entry, remember
 from ansible_collections.nats_tools.nats.plugins.module_utils.checks_thresholds import (
     CRITICAL,
     OK,
@@ -95,26 +96,13 @@ def config_changed_row(server, warn, crit, state):
     if state is None or not digest:
         reason = 'needs state_file' if state is None else _not_reported(server, 'config_digest', '2.11+')
         return make_row('server', 'config_changed', server.label, None, warn, crit, url=server.url, reason=reason)
-    key = server.id or server.url
-    previous = state.get('previous', {}).get(key, {}).get('config_digest')
-    state.setdefault('current', {}).setdefault(key, {})['config_digest'] = digest
+    previous = previous_entry(state, server).get('config_digest')
+    remember(state, server, 'config_digest', digest)
     changed = 1 if previous is not None and previous != digest else 0
     row = make_row('server', 'config_changed', server.label, changed, warn, crit, url=server.url)
     if changed:
         row['message'] += ': config_digest %s, was %s' % (digest[:20], previous[:20])
     return row
-
-
-def growth(state, server, key, current):
-    """(value, note): growth of a counter since the previous run kept in ``state``; the counter
-    restarted when it went down (server restart). None without a state file."""
-    if state is None or current is None:
-        return None, None
-    previous = state.get('previous', {}).get(server.id or server.url, {}).get(key)
-    state.setdefault('current', {}).setdefault(server.id or server.url, {})[key] = current
-    if previous is None:
-        return 0, 'first run, baseline recorded'
-    return (current - previous if current >= previous else current), None
 
 
 def connections_rows(servers, warn, crit, state=None):
