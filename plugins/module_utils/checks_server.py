@@ -18,6 +18,7 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.checks_thresholds 
     make_row,
     status_row,
 )
+from ansible_collections.nats_tools.nats.plugins.module_utils.versions import version_at_least
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -54,6 +55,15 @@ def _not_reported(server, field, since):
     return '%s not reported by nats-server %s (%s)' % (field, server.version or '?', since)
 
 
+def _no_digest(server):
+    """Why a server reports no config_digest: too old a version, or (2.11+) no configuration file -
+    the digest is taken over the file (nats-server conf/parse.go), so a server started with flags
+    only has none (seen on 2.15.1: ``nats-server -js -m 8222``)."""
+    if version_at_least(server.version, (2, 11)):
+        return 'nats-server %s reports no config_digest: it runs without a configuration file' % server.version
+    return _not_reported(server, 'config_digest', '2.11+')
+
+
 def server_rows(servers, warn, crit, state=None):
     rows = []
     for server in servers:
@@ -79,7 +89,7 @@ def config_digest_row(servers, warn, crit):
     subject = ', '.join(s.label for s in servers)
     if missing:
         return make_row('server', 'config_digests', subject, None, warn, crit, reason='; '.join(
-            '%s: %s' % (s.label, _not_reported(s, 'config_digest', '2.11+')) for s in missing))
+            '%s: %s' % (s.label, _no_digest(s)) for s in missing))
     groups = {}
     for server in servers:
         groups.setdefault(server.varz['config_digest'], []).append(server.label)
@@ -94,7 +104,7 @@ def config_changed_row(server, warn, crit, state):
     """1 when the server's config_digest differs from the one of the previous run (state file)."""
     digest = server.varz.get('config_digest')
     if state is None or not digest:
-        reason = 'needs state_file' if state is None else _not_reported(server, 'config_digest', '2.11+')
+        reason = 'needs state_file' if state is None else _no_digest(server)
         return make_row('server', 'config_changed', server.label, None, warn, crit, url=server.url, reason=reason)
     previous = previous_entry(state, server).get('config_digest')
     remember(state, server, 'config_digest', digest)

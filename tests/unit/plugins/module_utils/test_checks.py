@@ -332,6 +332,13 @@ def test_config_changed_between_runs():
     old = run_checks(['server'], [server('2.10.26', 'check_single/ok', jsz=False)], crit={'config_changed': 0},
                      state=dict(previous={}))
     assert '2.11+' in one(old, 'server', 'config_changed')['message']
+    # 2.11+ without a configuration file (nats-server -js -m 8222) has no digest either, for another reason
+    flags_only = dict(varz)
+    del flags_only['config_digest']
+    bare = run_checks(['server'], [NatsServer('http://x', varz=flags_only)], crit={'config_changed': 0},
+                      state=dict(previous={}))
+    assert one(bare, 'server', 'config_changed')['message'].endswith(
+        'nats-server 2.15.1 reports no config_digest: it runs without a configuration file')
 
 
 def test_threshold_levels_from_different_sources():
