@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# nats_check against real nats-server processes (natslab); measured 3 min 2 s at load average ~8 (2 cores)
-# before accounts.yml and twins.yml were added:
+# nats_check against real nats-server processes (natslab); measured 3 min 4 s (make integration, load average
+# 4 to 6.5 on 2 cores):
 # - single, 2.10.26 and 2.15.1: a memory stream FILL (max_bytes 100000) filled past 75 % and 90 %
 #   (ok -> warning -> critical), its consumer WORK with a backlog (metadata threshold, a gate that
 #   fails) that a background consumer drains while the gate retries (fill.yml, drained.yml); a stream

@@ -290,8 +290,8 @@ def test_state_file_garbage(tmp_path):
     path.write_text('{not json')
     state, problem = checks_state.load_state(str(path))
     assert state == {} and 'could not be read' in problem
-    path.write_text(json.dumps({'version': 1, 'servers': {'S': {'slow_consumers': 'x', 'api_errors': 2,
-                                                                 'server_id': 'NID', 'config_digest': 7}}}))
+    entry = {'slow_consumers': 'x', 'api_errors': 2, 'server_id': 'NID', 'config_digest': 7}
+    path.write_text(json.dumps({'version': 1, 'servers': {'S': entry}}))
     assert checks_state.load_state(str(path)) == ({'S': {'api_errors': 2, 'server_id': 'NID'}}, None)
 
 
