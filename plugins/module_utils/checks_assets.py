@@ -82,7 +82,8 @@ def _leader_first(found, leader_of):
 def not_found_row(check, subject, servers, account):
     where = ', '.join('%s/jsz' % s.url for s in servers)
     return status_row(check, 'found', subject, CRITICAL, '%s not found%s at %s' % (
-        subject, ' in account %s' % account if account else '', where), value=0)
+        subject, ' in account %s' % account if account else '', where), value=0,
+        url=servers[0].url if len(servers) == 1 else None)
 
 
 def limit(value, cap):

@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.nats_tools.nats.plugins.module_utils.checks_server import growth
+from ansible_collections.nats_tools.nats.plugins.module_utils.checks_state import growth
 from ansible_collections.nats_tools.nats.plugins.module_utils.checks_thresholds import (
     UNKNOWN,
     make_row,

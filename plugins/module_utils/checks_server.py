@@ -11,12 +11,14 @@ __metaclass__ = type
 
 import datetime
 
+from ansible_collections.nats_tools.nats.plugins.module_utils.checks_state import growth, previous_entry, remember
 from ansible_collections.nats_tools.nats.plugins.module_utils.checks_thresholds import (
     CRITICAL,
     OK,
     make_row,
     status_row,
 )
+from ansible_collections.nats_tools.nats.plugins.module_utils.versions import version_at_least
 
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 
@@ -53,6 +55,15 @@ def _not_reported(server, field, since):
     return '%s not reported by nats-server %s (%s)' % (field, server.version or '?', since)
 
 
+def _no_digest(server):
+    """Why a server reports no config_digest: too old a version, or (2.11+) no configuration file -
+    the digest is taken over the file (nats-server conf/parse.go), so a server started with flags
+    only has none (seen on 2.15.1: ``nats-server -js -m 8222``)."""
+    if version_at_least(server.version, (2, 11)):
+        return 'nats-server %s reports no config_digest: it runs without a configuration file' % server.version
+    return _not_reported(server, 'config_digest', '2.11+')
+
+
 def server_rows(servers, warn, crit, state=None):
     rows = []
     for server in servers:
@@ -78,7 +89,7 @@ def config_digest_row(servers, warn, crit):
     subject = ', '.join(s.label for s in servers)
     if missing:
         return make_row('server', 'config_digests', subject, None, warn, crit, reason='; '.join(
-            '%s: %s' % (s.label, _not_reported(s, 'config_digest', '2.11+')) for s in missing))
+            '%s: %s' % (s.label, _no_digest(s)) for s in missing))
     groups = {}
     for server in servers:
         groups.setdefault(server.varz['config_digest'], []).append(server.label)
@@ -93,28 +104,15 @@ def config_changed_row(server, warn, crit, state):
     """1 when the server's config_digest differs from the one of the previous run (state file)."""
     digest = server.varz.get('config_digest')
     if state is None or not digest:
-        reason = 'needs state_file' if state is None else _not_reported(server, 'config_digest', '2.11+')
+        reason = 'needs state_file' if state is None else _no_digest(server)
         return make_row('server', 'config_changed', server.label, None, warn, crit, url=server.url, reason=reason)
-    key = server.id or server.url
-    previous = state.get('previous', {}).get(key, {}).get('config_digest')
-    state.setdefault('current', {}).setdefault(key, {})['config_digest'] = digest
+    previous = previous_entry(state, server).get('config_digest')
+    remember(state, server, 'config_digest', digest)
     changed = 1 if previous is not None and previous != digest else 0
     row = make_row('server', 'config_changed', server.label, changed, warn, crit, url=server.url)
     if changed:
         row['message'] += ': config_digest %s, was %s' % (digest[:20], previous[:20])
     return row
-
-
-def growth(state, server, key, current):
-    """(value, note): growth of a counter since the previous run kept in ``state``; the counter
-    restarted when it went down (server restart). None without a state file."""
-    if state is None or current is None:
-        return None, None
-    previous = state.get('previous', {}).get(server.id or server.url, {}).get(key)
-    state.setdefault('current', {}).setdefault(server.id or server.url, {})[key] = current
-    if previous is None:
-        return 0, 'first run, baseline recorded'
-    return (current - previous if current >= previous else current), None
 
 
 def connections_rows(servers, warn, crit, state=None):

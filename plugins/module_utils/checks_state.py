@@ -4,8 +4,12 @@
 # SPDX-License-Identifier: BSD-2-Clause
 
 """nats_check's state file: counters of the previous run (slow consumers, JetStream API
-errors) and the config_digest, per server id, so a run can judge their growth. Written atomically (a temporary
-file in the same folder, then rename), mode 0600."""
+errors) and the config_digest, per monitoring URL, so a run can judge what changed since. Written atomically
+(a temporary file in the same folder, then rename), mode 0600.
+
+Keyed by the monitoring URL the task gives, not by server_id: nats-server makes a new server_id at every
+start, so a config changed together with a restart would never be seen, and every restart would add an
+entry to the file. The server_id is kept inside each entry to tell a restart (counters start again from 0)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -16,6 +20,8 @@ import os
 import tempfile
 
 STATE_VERSION = 1
+# the values kept as text; every other value is an integer counter
+TEXT_KEYS = ('config_digest', 'server_id')
 
 
 def load_state(path):
@@ -33,10 +39,43 @@ def load_state(path):
     clean = {}
     for key, counters in servers.items():
         if isinstance(counters, dict):
-            clean[key] = dict((k, v) for k, v in counters.items()
-                              if (isinstance(v, int) and not isinstance(v, bool)) or (k == 'config_digest'
-                                                                                      and isinstance(v, str)))
+            clean[key] = dict((k, v) for k, v in counters.items() if _kept(k, v))
     return clean, None
+
+
+def _kept(key, value):
+    if key in TEXT_KEYS:
+        return isinstance(value, str)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def previous_entry(state, server):
+    """What the previous run kept for this server ({} when nothing)."""
+    return (state.get('previous') or {}).get(server.url) or {}
+
+
+def remember(state, server, key, value):
+    """Keep ``value`` for the next run, in this server's entry (with its server_id)."""
+    entry = state.setdefault('current', {}).setdefault(server.url, {})
+    if server.id:
+        entry['server_id'] = server.id
+    entry[key] = value
+
+
+def growth(state, server, key, current):
+    """(value, note): growth of a counter since the previous run kept in ``state``; None without a
+    state file. After a restart (another server_id, or the counter went down) the counters count from
+    the server's start, so the growth is the counter itself."""
+    if state is None or current is None:
+        return None, None
+    before = previous_entry(state, server)
+    remember(state, server, key, current)
+    previous = before.get(key)
+    if previous is None:
+        return 0, 'first run, baseline recorded'
+    if before.get('server_id') not in (None, server.id) or current < previous:
+        return current, 'the server restarted since the previous run'
+    return current - previous, None
 
 
 def save_state(path, servers, previous=None):

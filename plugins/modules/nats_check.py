@@ -36,15 +36,18 @@ options:
     description:
       - What to check; one name or a list.
       - V(server) - C(cpu_pct), C(mem_bytes), C(uptime_s); C(config_changed) (1 when C(config_digest) differs
-        from the previous run, needs O(state_file), 2.11+); C(config_digests) (distinct C(config_digest) values,
-        2.11+) when several URLs are given. The digest covers the resolved configuration, server name and ports
-        included, so servers with their own names differ; set a C(config_digests) threshold of 1 only for
-        servers meant to run the very same configuration.
+        from the previous run, also across a restart, needs O(state_file), 2.11+); C(config_digests) (distinct
+        C(config_digest) values, 2.11+) when several URLs are given. The digest is a sha256 of the parsed
+        configuration file, so servers whose files carry their own names and addresses always differ; set a
+        C(config_digests) threshold of 1 only for servers meant to run the very same file (names and ports on
+        the command line).
       - V(connections) - C(connections), C(connections_min), C(slow_consumers), C(slow_consumers_growth)
         (since the previous run, needs O(state_file)), C(stale_connections), C(stalled_clients) (2.11+).
       - V(jetstream) - C(memory_pct), C(storage_pct) (use as % of the server's C(max_memory_store),
-        C(max_file_store), and of each account's limit; warn 75, crit 90 by default), C(api_errors)
-        (since the previous run, needs O(state_file)).
+        C(max_file_store), and of each account's own C(max_mem), C(max_file), which C(/jsz) reports as
+        C(reserved_memory), C(reserved_storage); warn 75, crit 90 by default), C(api_errors)
+        (since the previous run, needs O(state_file)). The monitoring port does not report an account's
+        C(max_streams) or C(max_consumers), so streams and consumers as % of them are not checked.
       - V(meta) - the JetStream meta group; C(leader) (critical without one), C(peers), C(peers_offline)
         (critical above 0 by default), C(peer_lag), C(peer_seen_s).
       - V(stream) - the stream O(stream); C(msgs), C(msgs_min), C(bytes_pct) and C(msgs_pct) (of its
@@ -91,7 +94,8 @@ options:
   state_file:
     description:
       - A file on the managed node keeping the counters of the previous run (slow consumers, JetStream API
-        errors) and each server's C(config_digest), to judge their change. Written atomically with mode 0600; not written in check mode.
+        errors) and each server's C(config_digest), per monitoring URL, to judge their change. Written atomically
+        with mode 0600; not written in check mode.
     type: path
   fail_on:
     description:

@@ -38,6 +38,8 @@ def build_parser():
     p.add_argument('--timeout', type=float, default=60.0, help='bound of each wait phase, seconds (default 60)')
     p.add_argument('--messages', type=int, default=100, help='messages published to ORDERS (cluster; default 100)')
     p.add_argument('--server-bin', default=None, help='use this nats-server binary instead of the versioned one')
+    p.add_argument('--tls-days', type=int, default=30,
+                   help='tls: days the server and client certificates are valid (default 30)')
     p.add_argument('--owner-pid', type=int, default=None,
                    help='a watchdog stops everything when this pid exits (e.g. the runme.sh shell)')
     p.add_argument('--ttl', type=float, default=None, help='a watchdog stops everything after this many seconds')

@@ -34,7 +34,8 @@ def spawn_server(workdir, rec, procs, banner=''):
         logf.write(('\n==== natslab: starting %s (%s) %s %s\n' % (
             rec['name'], rec['version'], time.strftime('%Y-%m-%dT%H:%M:%S'), banner)).encode())
         logf.flush()
-        proc = subprocess.Popen([rec['bin'], '-c', rec['config']], stdin=subprocess.DEVNULL, stdout=logf,
+        # rec['args']: options given on the command line instead of the file (twins topology)
+        proc = subprocess.Popen([rec['bin'], '-c', rec['config']] + list(rec.get('args') or []), stdin=subprocess.DEVNULL, stdout=logf,
                                 stderr=subprocess.STDOUT, cwd=rec['dir'], start_new_session=True, close_fds=True)
     procs[rec['name']] = proc
 
@@ -80,7 +81,7 @@ def cmd_start(args):
         'python': sys.executable,
     }
     if args.topology == 'tls':
-        state['tls'] = make_tls(workdir)
+        state['tls'] = make_tls(workdir, days=args.tls_days)
     with locked(workdir):
         save_state(workdir, state)
     if args.owner_pid or args.ttl:

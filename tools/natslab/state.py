@@ -101,6 +101,8 @@ def build_env(state):
         # account names clients without credentials land in / the system account
         'nats_default_account': (state.get('accounts') or {}).get('default', '$G'),
         'nats_system_account': (state.get('accounts') or {}).get('system', '$SYS'),
+        # accounts topology: each account's JetStream limits as written in the config
+        'nats_account_limits': state.get('account_limits', {}),
         'nats_load': [h for h in state.get('helpers', []) if h.get('kind') == 'load-connections'],
         'nats_start_seconds': state.get('start_seconds'),
     }

@@ -23,8 +23,9 @@ def openssl(args, cwd):
         raise LabError('openssl %s failed:\n%s' % (' '.join(args), proc.stdout.decode('utf-8', 'replace')))
 
 
-def make_tls(workdir):
-    """Test CA, server cert (127.0.0.1, localhost) and client cert, EC P-256, valid 30 days."""
+def make_tls(workdir, days=30):
+    """Test CA, server cert (127.0.0.1, localhost) and client cert, EC P-256, valid ``days`` days
+    (the CA 30 days or more; a short-lived server certificate is what nats_check's tls check sees)."""
     cnf = os.path.join(workdir, 'openssl.cnf')
     with open(cnf, 'w') as handle:
         handle.write(
@@ -58,7 +59,8 @@ def make_tls(workdir):
             sign = ['-signkey', 'ca-key.pem', '-out', 'ca.pem']
         else:
             sign = ['-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', '%s-cert.pem' % name]
-        openssl(['x509', '-req', '-in', '%s.csr' % name, '-days', '30', '-extfile', cnf, '-extensions', name] + sign,
+        valid = max(days, 30) if name == 'ca' else days
+        openssl(['x509', '-req', '-in', '%s.csr' % name, '-days', str(valid), '-extfile', cnf, '-extensions', name] + sign,
                 workdir)
     return {
         'ca': os.path.join(workdir, 'ca.pem'),

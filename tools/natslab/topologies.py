@@ -14,7 +14,7 @@ from .waits import Waiter
 __metaclass__ = type  # pylint: disable=invalid-name
 
 
-TOPOLOGIES = ('single', 'cluster', 'tls', 'super', 'basepath', 'supercluster', 'supercluster_js')
+TOPOLOGIES = ('single', 'cluster', 'tls', 'super', 'basepath', 'supercluster', 'supercluster_js', 'accounts', 'twins')
 # supercluster: every server on its own loopback address (Linux routes all of 127.0.0.0/8 to lo),
 # all with the same port numbers, as servers on separate hosts would be.
 SUPERCLUSTER_HOSTS = (('A', (('a1', '127.0.0.11'), ('a2', '127.0.0.12'), ('a3', '127.0.0.13'))),
@@ -48,6 +48,25 @@ GATEWAY_BEGIN = '# natslab: gateway begin'
 GATEWAY_END = '# natslab: gateway end'
 JS_MAX_MEM = 256 * 1024 * 1024
 JS_MAX_FILE = 1024 * 1024 * 1024
+# accounts: APP's own JetStream limits (config-file accounts; /jsz account_details reports max_mem and
+# max_file as reserved_memory / reserved_storage, max_streams and max_consumers nowhere on the
+# monitoring port - seen on 2.10.26 and 2.15.1).
+ACCOUNT_JS_LIMITS = {'max_mem': 200000, 'max_file': 2000000, 'max_streams': 4, 'max_consumers': 8}
+ACCOUNTS_JS = '''accounts {
+  SYS: { users: [ { user: "sys", password: "sys" } ] }
+  APP: {
+    jetstream: { %s }
+    users: [ { user: "app", password: "app" } ]
+  }
+}
+system_account: "SYS"
+no_auth_user: "app"''' % ', '.join('%s: %d' % kv for kv in sorted(ACCOUNT_JS_LIMITS.items()))
+# twins: two standalone servers whose configuration files hold the very same text; name, address and
+# ports come from the command line, which config_digest (sha256 of the parsed file) does not cover.
+TWINS_CONF = '''# written by natslab: the same text for every server of the twins topology
+logtime: true
+max_payload: 1048576
+ping_interval: "2m"'''
 
 
 def q(value):
@@ -122,6 +141,19 @@ def plan_topology(state, topology, version, binpath, ports):
         lines.append('tls {\n  cert_file: %s\n  key_file: %s\n  ca_file: %s\n  verify: false\n  timeout: 5\n}' % (
             q(tls['server_cert']), q(tls['server_key']), q(tls['ca'])))
         add(rec, lines)
+    elif topology == 'accounts':
+        state['jetstream'] = True
+        state['accounts'] = {'system': 'SYS', 'default': 'APP'}
+        state['account_limits'] = {'APP': dict(ACCOUNT_JS_LIMITS)}
+        rec = server_record(workdir, 'n1', 'single', version, binpath, {'client': ports.take(), 'monitor': ports.take()})
+        add(rec, common_conf(rec) + [ACCOUNTS_JS])
+    elif topology == 'twins':
+        state['jetstream'] = False
+        for name in ('n1', 'n2'):
+            rec = server_record(workdir, name, 'twin', version, binpath, {'client': ports.take(), 'monitor': ports.take()})
+            rec['args'] = ['--name', name, '--addr', rec['host'], '--port', str(rec['ports']['client']),
+                           '--http_port', str(rec['ports']['monitor'])]
+            add(rec, [TWINS_CONF])
     elif topology == 'cluster':
         state['jetstream'] = True
         state['cluster_name'] = 'c1'

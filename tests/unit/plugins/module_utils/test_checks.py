@@ -26,6 +26,7 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.checks import (
 )
 from ansible_collections.nats_tools.nats.plugins.module_utils.checks_server import parse_time
 from ansible_collections.nats_tools.nats.plugins.module_utils.checks_thresholds import (
+    fmt,
     metadata_thresholds,
     parse_duration,
     threshold_problems,
@@ -99,6 +100,7 @@ class TestRecorded:
         assert messages == ['stream NOPE not found at http://127.0.0.1:8222/jsz'] * 2
         verdict = run_checks(['consumer'], [server(version, 'check_single/ok')], stream='CHECK', consumer='NOPE')
         assert one(verdict, 'consumer', 'found')['message'].startswith('consumer CHECK > NOPE not found')
+        assert one(verdict, 'consumer', 'found')['url'] == 'http://127.0.0.1:8222'
 
     def test_jetstream_usage_defaults(self, version):
         verdict = run_checks(['jetstream'], [server(version, 'check_single/full')])
@@ -161,16 +163,47 @@ class TestRecorded:
             assert one(same, 'server', 'config_digests')['status'] == 'ok'
 
     def test_tls_days_left(self, version):
-        verdict = run_checks(['tls'], [server(version, 'check_tls', 'https://127.0.0.1:1', jsz=False)])
-        row = one(verdict, 'tls', 'days_left')
+        """A server certificate valid 5 days (natslab tls --tls-days 5): critical by the defaults (warn 30,
+        crit 7); 2.14+ reports tls_cert_not_after, 2.10 needs the monitoring port's certificate."""
+        tls = server(version, 'check_tls', 'https://127.0.0.1:1', jsz=False)
+        row = one(run_checks(['tls'], [tls]), 'tls', 'days_left')
         if version == '2.10.26':
             assert row['status'] == 'unknown'
-            assert '2.14+' in row['message']
-            peer = run_checks(['tls'], [server(version, 'check_tls', 'https://127.0.0.1:1', jsz=False)],
-                              peer_not_after={'https://127.0.0.1:1': parse_time(row and '2026-12-07T00:00:00Z')})
-            assert one(peer, 'tls', 'days_left')['status'] == 'critical'
+            assert 'tls_cert_not_after not reported by nats-server 2.10.26 (2.14+)' in row['message']
+            # what the module read from the https port: the same certificate, 5 days after the recording
+            peer = {'https://127.0.0.1:1': parse_time(tls.varz['now']) + 5 * 86400}
+            row = one(run_checks(['tls'], [tls], peer_not_after=peer), 'tls', 'days_left')
+            assert row['message'].endswith('(from the monitoring port certificate)')
         else:
-            assert row['status'] == 'ok' and 25 < row['value'] < 40 or row['status'] == 'warning'
+            assert row['message'].endswith('(from tls_cert_not_after)')
+        assert 4.9 < row['value'] <= 5
+        assert (row['status'], row['warn'], row['crit'], row['threshold_source']) == ('critical', 30, 7, 'default')
+        peer = {'https://127.0.0.1:1': parse_time(tls.varz['now']) + 5 * 86400}
+        assert one(run_checks(['tls'], [tls], warn={'days_left': 6}, crit={'days_left': 3}, peer_not_after=peer),
+                   'tls', 'days_left')['status'] == 'warning'
+        assert one(run_checks(['tls'], [tls], warn={'days_left': 4}, crit={'days_left': 2}, peer_not_after=peer),
+                   'tls', 'days_left')['status'] == 'ok'
+
+    @pytest.mark.parametrize('phase', ['ok', 'warning', 'critical'])
+    def test_account_limits(self, version, phase):
+        """Account APP with JetStream limits (max_mem 200000): its memory stream at about 26, 82 and 92 %
+        of the account's limit, while the server's own limit (256 MiB) is far away."""
+        varz = load_fixture('%s/check_accounts/%s/varz.json' % (version, phase))
+        jsz = load_fixture('%s/check_accounts/%s/jsz_accounts.json' % (version, phase))
+        verdict = run_checks(['jetstream'], [NatsServer('http://127.0.0.1:8222', varz=varz, jsz=jsz)])
+        account = [r for r in rows_of(verdict, 'jetstream', 'memory_pct') if 'account' in r['subject']]
+        assert [r['subject'] for r in account] == ['n1 account APP']
+        row = account[0]
+        assert row['value'] == {'ok': 25.6, 'warning': 81.92, 'critical': 92.16}[phase]
+        assert (row['status'], row['warn'], row['crit']) == (phase, 75, 90)
+        assert verdict['status'] == phase
+        server_row = [r for r in rows_of(verdict, 'jetstream', 'memory_pct') if r['subject'] == 'n1'][0]
+        assert server_row['status'] == 'ok' and server_row['value'] < 1
+        storage = [r for r in rows_of(verdict, 'jetstream', 'storage_pct') if r['subject'] == 'n1 account APP']
+        assert [(r['value'], r['status']) for r in storage] == [(0.0, 'ok')]
+        if phase != 'ok':
+            assert 'n1 account APP memory_pct is %s %%' % fmt(row['value']) in failure_message(
+                verdict['checks'], verdict['status'])
 
 
 def test_unreachable_is_critical():
@@ -257,8 +290,32 @@ def test_state_file_garbage(tmp_path):
     path.write_text('{not json')
     state, problem = checks_state.load_state(str(path))
     assert state == {} and 'could not be read' in problem
-    path.write_text(json.dumps({'version': 1, 'servers': {'S': {'slow_consumers': 'x', 'api_errors': 2}}}))
-    assert checks_state.load_state(str(path)) == ({'S': {'api_errors': 2}}, None)
+    entry = {'slow_consumers': 'x', 'api_errors': 2, 'server_id': 'NID', 'config_digest': 7}
+    path.write_text(json.dumps({'version': 1, 'servers': {'S': entry}}))
+    assert checks_state.load_state(str(path)) == ({'S': {'api_errors': 2, 'server_id': 'NID'}}, None)
+
+
+def test_state_survives_a_restart():
+    """The state is kept per monitoring URL: a restart (new server_id, counters from 0) neither hides a
+    changed config_digest nor adds an entry."""
+    varz = load_fixture('2.15.1/check_cluster/leader/varz.json')
+    state = dict(previous={})
+    thresholds = dict(crit={'config_changed': 0, 'slow_consumers_growth': 5})
+    run_checks(['server', 'connections'], [NatsServer('http://x', varz=dict(varz, slow_consumers=4))],
+               state=state, **thresholds)
+    assert list(state['current']) == ['http://x']
+    assert state['current']['http://x']['server_id'] == varz['server_id']
+    restarted = dict(varz, server_id='NEWID', config_digest='sha256:other', slow_consumers=7)
+    after = dict(previous=state['current'])
+    verdict = run_checks(['server', 'connections'], [NatsServer('http://x', varz=restarted)], state=after, **thresholds)
+    assert one(verdict, 'server', 'config_changed')['value'] == 1
+    # counted from the restart: 7 new slow consumers, not 7 - 4
+    assert one(verdict, 'connections', 'slow_consumers_growth')['value'] == 7
+    assert list(after['current']) == ['http://x'] and after['current']['http://x']['server_id'] == 'NEWID'
+    same = dict(previous=after['current'])
+    verdict = run_checks(['connections'], [NatsServer('http://x', varz=dict(restarted, slow_consumers=9))],
+                         state=same, **thresholds)
+    assert one(verdict, 'connections', 'slow_consumers_growth')['value'] == 2
 
 
 def test_config_changed_between_runs():
@@ -275,6 +332,13 @@ def test_config_changed_between_runs():
     old = run_checks(['server'], [server('2.10.26', 'check_single/ok', jsz=False)], crit={'config_changed': 0},
                      state=dict(previous={}))
     assert '2.11+' in one(old, 'server', 'config_changed')['message']
+    # 2.11+ without a configuration file (nats-server -js -m 8222) has no digest either, for another reason
+    flags_only = dict(varz)
+    del flags_only['config_digest']
+    bare = run_checks(['server'], [NatsServer('http://x', varz=flags_only)], crit={'config_changed': 0},
+                      state=dict(previous={}))
+    assert one(bare, 'server', 'config_changed')['message'].endswith(
+        'nats-server 2.15.1 reports no config_digest: it runs without a configuration file')
 
 
 def test_threshold_levels_from_different_sources():
