@@ -4,7 +4,10 @@
 # reached over SSH. Phases, each under acked publish load from the controller (0 acked lost):
 #   upgrade  2.11.11 -> 2.12.8, the archive method from a release mirror on 127.0.0.1
 #   restart  nats_rolling_upgrade_mode=restart: every server restarted, still 2.12.8
-#   broken   a release that cannot start: the role fails, that server is rolled back, cluster healthy
+#   reload   nats_rolling_upgrade_mode=reload: the default reload step (nats-server -t, systemctl
+#            reload = the unit's ExecReload SIGHUP) on every server, none restarted
+#   broken   a release that cannot start, as the release's .deb (install method package, apt): the role
+#            fails, that server is rolled back by installing the running version's .deb, cluster healthy
 # What the role under test does not support yet is named in MISSING lines and fails the target
 # (after everything it can run has run). Needs root and systemd-nspawn (it says so plainly if not).
 # Disabled in ansible-test's default selection (aliases); run it with `make systemd-hosts-test`.
@@ -82,12 +85,12 @@ timed hosts "${PY}" "${SYSTEMD_HOSTS}" up --workdir "${WORK}/hosts"
 TIMINGS+=("$(cd "${WORK}/hosts" && "${PY}" -c 'import json; t = json.load(open("state.json"))["timings"]; print(" ".join("%s=%ss" % (k.replace(" ", "_"), v) for k, v in t.items()))')")
 INV="${WORK}/inventory.ini"
 cp "${WORK}/hosts/inventory.ini" "${INV}"
-# The unit runs /usr/sbin/nats-server (upstream's path); a role that reads it from ExecStart gets no hint.
+# The unit runs /usr/bin/nats-server; a role that reads it from ExecStart gets no hint.
 if grep -q '^nats_rolling_upgrade_binary_path: ""' "$(dirname "${ROLE_SPEC}")/../defaults/main.yml"; then
     echo "role reads the binary path from the unit's ExecStart: not given"
 else
-    MISSING+=("binary path read from the unit's ExecStart: nats_rolling_upgrade_binary_path=/usr/sbin/nats-server given")
-    echo 'nats_rolling_upgrade_binary_path=/usr/sbin/nats-server' >> "${INV}"
+    MISSING+=("binary path read from the unit's ExecStart: nats_rolling_upgrade_binary_path=/usr/bin/nats-server given")
+    echo 'nats_rolling_upgrade_binary_path=/usr/bin/nats-server' >> "${INV}"
 fi
 CLIENT_URLS="$(sed -n 's/^nats[0-9]* ansible_host=\([0-9.]*\) .*/nats:\/\/\1:4222/p' "${INV}" | paste -sd, -)"
 read -r -a MONITOR_URLS <<< "$(sed -n 's/^nats[0-9]* ansible_host=\([0-9.]*\) .*/http:\/\/\1:8222/p' "${INV}" | paste -sd' ' -)"
@@ -116,7 +119,7 @@ load_stop() {  # load_stop PHASE: 0 acked lost, or a FAILED entry
     local rc=0
     kill -TERM "${LOAD_PID}"; wait "${LOAD_PID}" || rc=$?
     LOAD_PID=""
-    cat "${WORK}/load-$1.json"; echo
+    cat "${WORK}/load-$1.json" || echo "load $1: no result file (the load helper failed, see above)"; echo
     [ "${rc}" = 0 ] || FAILED+=("$1: acked messages lost (or none acked), see load-$1.json above")
 }
 
@@ -130,7 +133,7 @@ phase_vars() {  # phase_vars PHASE VERSION [key=value ...]
         echo "nats_rolling_upgrade_report_file: '${WORK}/report-${phase}.json'"
         case " $* " in *" nats_rolling_upgrade_gate_timeout="*) ;; *) echo "nats_rolling_upgrade_gate_timeout: 90";; esac
         if role_has nats_rolling_upgrade_install_method; then
-            echo "nats_rolling_upgrade_install_method: archive"
+            case " $* " in *" nats_rolling_upgrade_install_method="*) ;; *) echo "nats_rolling_upgrade_install_method: archive";; esac
             echo "nats_rolling_upgrade_release_base_url: '${MIRROR}'"
         else
             echo "nats_rolling_upgrade_binary_src: '${WORK}/release/nats-server-v${version}-linux-amd64/nats-server'"
@@ -169,18 +172,36 @@ else
     MISSING+=("restart mode (nats_rolling_upgrade_mode: restart): phase restart not run")
 fi
 
-say "phase broken release ${BROKEN}: rollback expected, under load"
-if role_has nats_rolling_upgrade_rollback; then
-    phase_vars broken "${BROKEN}" nats_rolling_upgrade_gate_timeout=45
+say "phase reload (mode reload) under load"
+if role_has nats_rolling_upgrade_mode; then
+    phase_vars reload "${TO}" nats_rolling_upgrade_mode=reload
+    "${PY}" "${HERE}/files/starts.py" save "${WORK}/starts-reload.json" "${MONITOR_URLS[@]}"
+    load_start reload
+    rc=0; timed role_reload ansible-playbook -i "${INV}" "${HERE}/upgrade.yml" -e "@${WORK}/vars-reload.yml" || rc=$?
+    load_stop reload
+    [ "${rc}" = 0 ] || FAILED+=("reload: the role failed (exit ${rc})")
+    "${PY}" "${HERE}/files/starts.py" touched "${WORK}/starts-reload.json" --at-most 0 "${MONITOR_URLS[@]}" \
+        || FAILED+=("reload: a server was restarted (its /varz start changed); a reload stops nothing")
+    grep -q '"reloaded"' "${WORK}/report-reload.json" \
+        || FAILED+=("reload: the report has no server 'reloaded'")
 else
-    MISSING+=("rollback (nats_rolling_upgrade_rollback): the broken release was run without it")
-    phase_vars broken "${BROKEN}" nats_rolling_upgrade_gate_timeout=45
+    MISSING+=("reload mode (nats_rolling_upgrade_mode: reload): phase reload not run")
 fi
+
+say "phase broken release ${BROKEN} as a .deb (install method package): rollback expected, under load"
+role_has nats_rolling_upgrade_rollback || MISSING+=("rollback (nats_rolling_upgrade_rollback): the broken release was run without it")
+# Both packages, the broken one and the running version's (what a rollback installs), staged and checked in
+# preflight; the gate gives a server that cannot start 20 s (a good one is healthy here in ~3 s).
+phase_vars broken "${BROKEN}" nats_rolling_upgrade_gate_timeout=20 nats_rolling_upgrade_install_method=package
 "${PY}" "${HERE}/files/starts.py" save "${WORK}/starts-broken.json" "${MONITOR_URLS[@]}"
 load_start broken
 rc=0; timed role_broken ansible-playbook -i "${INV}" "${HERE}/upgrade.yml" -e "@${WORK}/vars-broken.yml" || rc=$?
 load_stop broken
 [ "${rc}" != 0 ] || FAILED+=("broken: the role passed with a release that cannot start")
+ansible -i "${INV}" nats -m ansible.builtin.command -a "dpkg-query -W -f '\${Version}' nats-server" -o > "${WORK}/packages.txt" || true
+cat "${WORK}/packages.txt"
+[ "$(grep -c "(stdout) ${TO}\$" "${WORK}/packages.txt")" = 1 ] \
+    || FAILED+=("broken: not exactly one host has the package nats-server ${TO} installed (the one rolled back by its package)")
 "${PY}" "${HERE}/files/units.py" "${INV}" || true
 "${PY}" "${HERE}/files/starts.py" touched "${WORK}/starts-broken.json" --at-most 1 "${MONITOR_URLS[@]}" \
     || FAILED+=("broken: the rollout touched more than the one server with the broken release")

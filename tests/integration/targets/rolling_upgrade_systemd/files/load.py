@@ -78,8 +78,20 @@ async def main(args):
         else:
             next_at = time.monotonic()
     stored = set()
-    info = await js.stream_info('LOAD')
-    sub = await js.subscribe(subject, ordered_consumer=True, stream='LOAD')
+    # Reading back: right after the last server of a rollout (the meta leader) restarted, a JetStream API
+    # request can time out while the new meta leader settles (seen once on these hosts with 2.12.8, the
+    # gate passing); retried for up to 60 s, and the retries are reported.
+    read_back_retries = 0
+    for attempt in range(30):
+        try:
+            info = await js.stream_info('LOAD')
+            sub = await js.subscribe(subject, ordered_consumer=True, stream='LOAD')
+            break
+        except Exception:  # pylint: disable=broad-except  # a JetStream API timeout: retried, counted
+            read_back_retries = attempt + 1
+            if attempt == 29:
+                raise
+            await asyncio.sleep(2)
     while True:
         try:
             msg = await sub.next_msg(timeout=3)
@@ -92,7 +104,7 @@ async def main(args):
     lost = sorted(set(acked) - stored)
     result = {'phase': args.phase, 'seconds': round(time.time() - started, 1), 'sent': sent, 'acked': len(acked),
               'failed_publishes': len(failed), 'failed_first_last': failed[:1] + failed[-1:], 'stored': len(stored),
-              'lost': lost[:20], 'lost_count': len(lost)}
+              'lost': lost[:20], 'lost_count': len(lost), 'read_back_retries': read_back_retries}
     with open(args.result, 'w') as f:
         json.dump(result, f, indent=1)
     print('load %(phase)s: sent %(sent)d, acked %(acked)d, failed publishes %(failed_publishes)d, '

@@ -4,6 +4,7 @@
 
     systemd_hosts.py up --workdir DIR [--hosts nats1 nats2 nats3] [--net 127.0.2] [--cache DIR]
     systemd_hosts.py down --workdir DIR
+    systemd_hosts.py tree [--cache DIR]
 
 `up` (as root): installs debootstrap, systemd-container (the machine's systemd version) and
 openssh-client with apt-get when missing; builds ONE bookworm minbase tree (cached under
@@ -39,9 +40,10 @@ import sys
 import time
 
 SUITE = 'bookworm'
-INCLUDE = ('systemd', 'systemd-sysv', 'dbus', 'python3', 'openssh-server', 'iproute2')
+# python3-apt: ansible.builtin.apt (the role's install method package) needs it on the host.
+INCLUDE = ('systemd', 'systemd-sysv', 'dbus', 'python3', 'python3-apt', 'openssh-server', 'iproute2')
 # Bump when the base tree is made differently; the hash of the recipe names the cached tree.
-RECIPE = {'suite': SUITE, 'variant': 'minbase', 'include': INCLUDE, 'arch': 'host', 'revision': 1}
+RECIPE = {'suite': SUITE, 'variant': 'minbase', 'include': INCLUDE, 'arch': 'host', 'revision': 2}
 SSH_PORT = 2222
 CHECK_PORTS = (SSH_PORT, 4222, 6222, 8222)
 CGROUP_ROOTS = ('/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified')
@@ -532,6 +534,14 @@ def cmd_up(args):
         raise
 
 
+def cmd_tree(args):
+    check_machine()
+    with Phase('packages'):
+        ensure_packages()
+    log('base tree: %s' % base_tree(find_cache(args.cache)))
+    log('TIMINGS %s' % ' '.join('%s=%ss' % (k, v) for k, v in Phase.timings.items()))
+
+
 def cmd_down(args):
     path = os.path.join(os.path.abspath(args.workdir), 'state.json')
     if not os.path.exists(path):
@@ -556,16 +566,19 @@ def main():
     up.add_argument('--net', default='127.0.2', help='host N gets <net>.N (default 127.0.2)')
     up.add_argument('--cache', help='the checkout\'s .cache (default: found from NATS_SERVER_ROOT or above this file)')
     up.add_argument('--keep', action='store_true', help='keep the host trees after a failure')
+    tree = sub.add_parser('tree', help='only install the packages and build (or find) the cached base tree; '
+                          '`make test` starts it early, in the background, so that debootstrap overlaps other stages')
+    tree.add_argument('--cache', help='the checkout\'s .cache (default: found from NATS_SERVER_ROOT or above this file)')
     down = sub.add_parser('down', help='stop the hosts of a workdir, remove their cgroups and trees')
     down.add_argument('--workdir', required=True)
     down.add_argument('--keep', action='store_true', help='keep the host trees')
     args = parser.parse_args()
     if not args.cmd:
-        parser.error('up or down')
+        parser.error('up, tree or down')
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     try:
-        (cmd_up if args.cmd == 'up' else cmd_down)(args)
+        {'up': cmd_up, 'tree': cmd_tree, 'down': cmd_down}[args.cmd](args)
     except Failure as exc:
         log('FAILED: %s' % exc)
         return 1
