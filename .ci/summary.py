@@ -7,7 +7,7 @@
 
 RESULTS_DIR (build/results) holds stages.txt ("<stage> <passed|failed> <seconds>" per line,
 written by the Makefile; stages setup, sanity, units, units-2.16, integration, integration-2.16,
-publish-check) and one copy of ansible-test's tests/output per stage:
+systemd-hosts-test, publish-check) and one copy of ansible-test's tests/output per stage:
   sanity/junit/ansible-test-sanity-*.xml   one file per sanity test (ansible-test --junit)
   sanity/ansible-lint.status               passed | failed | skipped (Makefile)
   units/junit/python*-units.xml            pytest junit files written by ansible-test units
@@ -156,7 +156,7 @@ MAX_LISTED = 25  # failures listed per stage
 
 STAGES = (('sanity', sanity_counts), ('units', units_counts), ('units-2.16', units_counts),
           ('integration', integration_counts), ('integration-2.16', integration_counts),
-          ('publish-check', publish_counts))
+          ('systemd-hosts-test', integration_counts), ('publish-check', publish_counts))
 
 
 def summary(results_dir):

@@ -26,6 +26,6 @@ archive_install
 "${NATS_PYTHON}" "${SCENARIO}" --from 2.10.26 --to 2.11.11 --fault kill-other --gate-timeout 15 \
     --workdir "${RESULTS}/kill-other" --result-json "${RESULTS}/kill-other.json"
 
-# The new release exits at start: the post gate fails on that server, no other server is touched, no loss.
-"${NATS_PYTHON}" "${SCENARIO}" --from 2.10.26 --to 2.11.11 --fault bad-release --gate-timeout 15 \
-    --workdir "${RESULTS}/bad-release" --result-json "${RESULTS}/bad-release.json"
+# A release that exits at start is not run here a second time: archive_install's rollout 4 (rolled back,
+# one server touched) and the systemd hosts' broken phase (under load, 0 acked lost) cover it; the demo
+# still offers it (tools/demo/rollout_under_load.py --fault bad-release).
