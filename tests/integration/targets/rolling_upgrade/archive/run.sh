@@ -84,7 +84,8 @@ PY
     "${NATS_PYTHON}" "${here}/counter_stream.py" "$(nats_get nats_client_url)" create
     expect_failure _hv_rollout 8 -e nats_rolling_upgrade_version=2.11.11 -e nats_rolling_upgrade_allow_downgrade=true \
         "${common[@]}" > "${AR_DIR}/rollout-8.log" 2>&1
-    grep -q 'stream COUNTER (account \$G) needs JetStream API level 2, 2.11.11 serves 1' "${AR_DIR}/rollout-8.log"
+    # shellcheck disable=SC2016  # $G is the account's name, literally
+    grep -qF 'stream COUNTER (account $G) needs JetStream API level 2, 2.11.11 serves 1' "${AR_DIR}/rollout-8.log"
     test ! -s "${AR_DIR}/journal-8.log"
     test "$(nats_get nats_pids)" = "${pids_before}"
     "${NATS_PYTHON}" "${here}/counter_stream.py" "$(nats_get nats_client_url)" delete

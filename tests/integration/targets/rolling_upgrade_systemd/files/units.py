@@ -27,7 +27,8 @@ def main(path):
             if m:
                 key = m.group(1)
     remote = ('systemctl show nats-server -p ActiveState,SubState,Result,NRestarts,ExecMainStatus,MainPID | paste -sd" "; '
-              '/usr/bin/nats-server --version; dpkg-query -W nats-server 2>/dev/null; journalctl -u nats-server --no-pager -o cat | grep -v "^\\[" | tail -n 8 | sed "s/^/    /"')
+              '/usr/bin/nats-server --version; dpkg-query -W nats-server 2>/dev/null; '
+              'journalctl -u nats-server --no-pager -o cat | grep -v "^\\[" | tail -n 8 | sed "s/^/    /"')
     for name, addr, port in hosts:
         res = subprocess.run(['ssh', '-i', key, '-p', port, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
                               '-o', 'BatchMode=yes', '-o', 'LogLevel=ERROR', 'root@' + addr, remote],
