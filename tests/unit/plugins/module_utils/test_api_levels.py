@@ -14,14 +14,6 @@ import os
 
 import pytest
 
-from ansible.utils.unsafe_proxy import AnsibleUnsafe
-
-try:  # 2.19: every string is data unless trusted as a template
-    from ansible.template import is_trusted_as_template
-except ImportError:  # 2.16-2.18: strings are templates unless wrapped as AnsibleUnsafe
-    is_trusted_as_template = None
-
-from ansible_collections.nats_tools.nats.plugins.filter.downgrade_blockers import FilterModule
 from ansible_collections.nats_tools.nats.plugins.module_utils.api_levels import (
     api_level, assets_needing_level, downgrade_blockers, required_level)
 
@@ -88,14 +80,3 @@ def test_answers_of_other_shapes_are_ignored_not_a_crash():
 
 def test_a_target_that_is_not_a_version_blocks_with_a_reason():
     assert downgrade_blockers([], 'latest') == ["target version 'latest' is not a nats-server version"]
-
-
-def test_the_filter_marks_server_names_unsafe():
-    answer = recorded('2.12.8')
-    answer['account_details'][0]['stream_detail'][1]['name'] = "{{ lookup('pipe', 'id') }}"
-    blockers = FilterModule().filters()['downgrade_blockers']([answer, 'not a mapping'], '2.11.11')
-    assert len(blockers) == 1 and "{{ lookup('pipe', 'id') }}" in blockers[0]
-    if is_trusted_as_template is not None:
-        assert not is_trusted_as_template(blockers[0])
-    else:
-        assert isinstance(blockers[0], AnsibleUnsafe)
