@@ -20,6 +20,7 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.gate_jetstream imp
     leader_views,
     runs_jetstream,
 )
+from ansible_collections.nats_tools.nats.plugins.module_utils.gate_restarted import check_restarted
 from ansible_collections.nats_tools.nats.plugins.module_utils.gate_topology import (
     check_gateways,
     check_leafnodes,
@@ -29,12 +30,13 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.gate_topology impo
     leafnode_count,
 )
 from ansible_collections.nats_tools.nats.plugins.module_utils.healthz import healthz_params, healthz_verdict
+from ansible_collections.nats_tools.nats.plugins.module_utils.jsz import DEFAULT_MAX_LAG
 from ansible_collections.nats_tools.nats.plugins.module_utils.reader import read_servers
 from ansible_collections.nats_tools.nats.plugins.module_utils.server import NatsServer, route_peers
 from ansible_collections.nats_tools.nats.plugins.module_utils.versions import same_version
 
 GATE_CHECKS = ('reachable', 'healthz', 'routes', 'gateways', 'meta', 'streams', 'consumers', 'version', 'quorum',
-               'leafnodes')
+               'leafnodes', 'restarted')
 
 
 class GateReport:
@@ -52,13 +54,15 @@ class GateReport:
 
 
 def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_servers=None, draining=None,
-                  max_lag=0, max_peer_seen=5.0, fail_on_r1=False, checks=None, expect_leafnodes=None):
+                  max_lag=DEFAULT_MAX_LAG, max_peer_seen=5.0, fail_on_r1=False, checks=None, expect_leafnodes=None,
+                  restarted=None):
     """Is the cluster (or supercluster) safe right now? Pure: NatsServer list in, verdict dict out.
 
     ``checks`` defaults to every check that applies: version only with
     expect_version, quorum only with draining, gateways only where gateways are
-    configured, leafnodes only with expect_leafnodes, the JetStream checks only
-    when some server runs JetStream."""
+    configured, leafnodes only with expect_leafnodes, restarted only with
+    restarted (gate_restarted.py), the JetStream checks only when some server
+    runs JetStream."""
     expect_servers = expect_servers or len(snapshots)
     # A /jsz that could not be read (wrong shape, cut short) is a JetStream problem, not an absence of JetStream.
     any_js = any(runs_jetstream(s) or (s.reachable and s.jsz_error) for s in snapshots)
@@ -73,6 +77,8 @@ def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_s
         applicable.discard('gateways')
     if not expect_leafnodes:
         applicable.discard('leafnodes')
+    if not restarted:
+        applicable.discard('restarted')
     wanted = applicable if checks is None else set(checks) & (applicable | {'reachable'})
 
     report = GateReport()
@@ -92,7 +98,7 @@ def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_s
         check_gateways(report, snapshots)
     if 'meta' in wanted:
         check_meta(report, reachable, by_name, meta_leader, expect_servers, max_lag, max_peer_seen, supercluster)
-    groups = leader_views(reachable) if wanted & {'streams', 'consumers', 'quorum'} else {}
+    groups = leader_views(reachable) if wanted & {'streams', 'consumers', 'quorum', 'restarted'} else {}
     if 'streams' in wanted:
         check_groups(report, 'streams', [g for g in groups.values() if g['consumer'] is None],
                      by_name, max_lag, max_peer_seen)
@@ -105,6 +111,8 @@ def evaluate_gate(snapshots, expect_servers=None, expect_version=None, version_s
         check_quorum(report, draining, reachable, by_name, meta_leader, groups, max_lag, max_peer_seen, fail_on_r1)
     if 'leafnodes' in wanted:
         check_leafnodes(report, snapshots, expect_leafnodes)
+    if 'restarted' in wanted:
+        check_restarted(report, restarted, snapshots, by_name, meta_leader, groups, max_lag, max_peer_seen)
 
     servers = [dict(url=s.url, name=s.name, version=s.version, cluster=s.cluster,
                     healthz=((s.healthz or {}).get('status') or ('unreachable' if not s.reachable else None)),
@@ -193,23 +201,34 @@ class ClusterReader:
 
     Remembers each server's name and version between attempts, so that a
     server that goes down is still named, and /healthz can be asked in the
-    same round as the rest (its meta-only option depends on the version)."""
+    same round as the rest (its meta-only option depends on the version).
 
-    def __init__(self, monitors, names=None, max_workers=16):
+    /healthz is asked with js-meta-only (the meta group; each server's streams and
+    consumers are judged from their leaders' views), except of the servers in
+    ``full_healthz`` (the ``restarted`` server of a post gate): their full /healthz
+    says whether every stream and consumer assigned to them is current."""
+
+    def __init__(self, monitors, names=None, max_workers=16, full_healthz=None):
         self.monitors = monitors
         self.max_workers = max_workers
         self.expected = dict(zip([m.url for m in monitors], names or []))
         self.known = dict((m.url, dict(name=None, version=None)) for m in monitors)
+        self.full_healthz = set(full_healthz or [])
 
-    def healthz_query(self, version):
+    def healthz_query(self, version, name=None):
+        if name is not None and name in self.full_healthz:
+            return healthz_params(version=version, details=True)
         return healthz_params(version=version, js_meta_only=True, details=True)
+
+    def _name(self, monitor):
+        return self.known[monitor.url]['name'] or self.expected.get(monitor.url)
 
     def _plan(self, monitor, with_jetstream):
         version = self.known[monitor.url]['version']
         plan = [('varz', monitor.varz), ('routez', monitor.routez), ('gatewayz', monitor.gatewayz),
                 ('leafz', monitor.leafz)]
         if version is not None:
-            plan.append(('healthz', partial(monitor.healthz, **self.healthz_query(version))))
+            plan.append(('healthz', partial(monitor.healthz, **self.healthz_query(version, self._name(monitor)))))
         if with_jetstream:
             plan.append(('jsz', partial(monitor.jsz, max_items=0, **GATE_JSZ_QUERY)))
         return plan
@@ -217,19 +236,21 @@ class ClusterReader:
     def read(self, with_jetstream=True):
         """One NatsServer per URL, every server and endpoint at once."""
         plans = [self._plan(monitor, with_jetstream) for monitor in self.monitors]
-        versions_asked = [self.known[m.url]['version'] for m in self.monitors]
+        asked = [(self.known[m.url]['version'], self._name(m)) for m in self.monitors]
         outcomes = read_servers(plans, self.max_workers)
 
         # /healthz again where the version was unknown or has changed (a restarted server).
         again = []
-        for monitor, got, asked in zip(self.monitors, outcomes, versions_asked):
+        for monitor, got, (version_asked, name_asked) in zip(self.monitors, outcomes, asked):
             varz = got['varz'][0]
             if varz is None:
                 continue
             version = varz.get('version')
             self.known[monitor.url] = dict(name=varz.get('server_name'), version=version)
-            if 'healthz' not in got or asked != version:
-                again.append((got, [('healthz', partial(monitor.healthz, **self.healthz_query(version)))]))
+            name = self._name(monitor)
+            if 'healthz' not in got or version_asked != version or \
+                    (name_asked in self.full_healthz) != (name in self.full_healthz):
+                again.append((got, [('healthz', partial(monitor.healthz, **self.healthz_query(version, name)))]))
         for (got, _plan), outcome in zip(again, read_servers([plan for _got, plan in again], self.max_workers)):
             got.update(outcome)
 

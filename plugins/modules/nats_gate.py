@@ -34,7 +34,8 @@ description:
     O(version_servers) run O(expect_version); V(quorum) with O(draining), every replicated stream and
     consumer with a replica there, and the meta group, keep a current quorum without it (R1 assets on it
     are listed and fail only with O(fail_on_r1)); V(leafnodes) each cluster has the leafnode connections its
-    servers had when the gate started, or those of O(expect_leafnodes)."
+    servers had when the gate started, or those of O(expect_leafnodes); V(restarted) with O(restarted), evidence
+    that the server started again has caught up (see O(restarted))."
   - "Superclusters: give the URLs of every server of every cluster, or of one cluster only. With one cluster
     only, the meta leader may be in another cluster: the meta group is then judged from what the servers
     given report (on 2.15+ every server lists the meta peers; offline and silent peers are named)."
@@ -79,9 +80,17 @@ options:
       - Name of the server about to be stopped. Turns on the V(quorum) check.
     type: str
   max_lag:
-    description: Raft entries a replica may lag behind its leader and still count as current.
+    description:
+      - Raft entries a replica (or meta peer) may lag behind its leader and still count as in sync, whether or not
+        the leader calls it C(current) at that instant.
+      - Under publish load a healthy follower is always a few entries behind (replication in flight; lags of 1-4
+        measured at 200 msg/s), while a replica catching up after a restart is hundreds or thousands behind. The
+        default of 100 tells the two apart without re-reading a healthy cluster.
+      - A replica that is offline or not heard from for O(max_peer_seen) seconds fails at once whatever its lag,
+        and so does one its leader calls not current without giving a lag.
+      - V(0) counts only replicas the leader calls current with no lag.
     type: int
-    default: 0
+    default: 100
   max_peer_seen:
     description:
       - Seconds since a meta peer or replica was last heard from (C(active)) after which it counts as down.
@@ -98,17 +107,26 @@ options:
         V(quorum) needs O(draining), the JetStream checks need JetStream).
     type: list
     elements: str
-    choices: [reachable, healthz, routes, gateways, meta, streams, consumers, version, quorum, leafnodes]
+    choices: [reachable, healthz, routes, gateways, meta, streams, consumers, version, quorum, leafnodes, restarted]
   wait:
     description: Read again until the gate passes or O(wait_timeout) passes.
     type: bool
     default: true
+  restarted:
+    description:
+      - Name (C(server_name)) of a server just started again (after its upgrade or restart). Turns on the
+        V(restarted) check, which passes only on evidence that it has caught up, in the same reading.
+      - A restarted server answers C(/healthz) 200 for about a second before it reports that it is catching up.
+        The check therefore asks that its full C(/healthz) (not only the meta group) is ok, that it lists every
+        stream and consumer whose leader counts it as a replica, and that each of those leaders and the meta
+        leader have heard from it since it started (the replica's C(active) below the server's uptime) with the
+        replica within O(max_lag).
+      - The rolling_upgrade role's post gate sets it; it replaces a second passing reading later.
+    type: str
   consecutive_passes:
     description:
       - With O(wait=true), the gate passes only after this many passing attempts in a row, O(wait_interval) apart.
-      - A restarted server answers C(/healthz) 200 for about a second before it reports that it is catching
-        up; two passes in a row after a restart (as the rolling_upgrade role's post gate asks) do not
-        take that moment for recovery.
+      - Not needed after a restart when O(restarted) is set; a margin for other uses.
     type: int
     default: 1
   wait_timeout:
@@ -116,9 +134,12 @@ options:
     type: float
     default: 300
   wait_interval:
-    description: Seconds between attempts.
+    description:
+      - Seconds between attempts.
+      - One attempt reads a handful of small endpoints per server (about a millisecond each on a local
+        network), so a short interval costs little and lets the gate return soon after the cluster is safe.
     type: float
-    default: 1
+    default: 0.25
   url:
     description:
       - Not used by this module; give O(urls). Accepted so that C(module_defaults) set for the
@@ -152,11 +173,12 @@ EXAMPLES = r'''
     urls: "{{ groups['nats'] | map('regex_replace', '^(.*)$', 'http://\\1:8222') | list }}"
     draining: n2
 
-- name: n2 back, on the new version, everything current again
+- name: n2 back, on the new version, caught up, everything current again
   nats_tools.nats.nats_gate:
     urls: [http://n1:8222, http://n2:8222, http://n3:8222]
     expect_version: 2.11.11
     version_servers: [n2]
+    restarted: n2
     wait_timeout: 600
 '''
 
@@ -173,7 +195,7 @@ checks:
   elements: dict
   contains:
     name:
-      description: Check name (reachable, healthz, routes, meta, streams, consumers, version, quorum).
+      description: Check name (reachable, healthz, routes, gateways, meta, streams, consumers, version, quorum, leafnodes, restarted).
       type: str
     server:
       description: Server the result concerns, if one.
@@ -223,6 +245,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.nats_tools.nats.plugins.module_utils.gate import GATE_CHECKS, ClusterReader, evaluate_gate
 from ansible_collections.nats_tools.nats.plugins.module_utils.gate_topology import leafnode_baseline
+from ansible_collections.nats_tools.nats.plugins.module_utils.jsz import DEFAULT_MAX_LAG
 from ansible_collections.nats_tools.nats.plugins.module_utils.module_client import (
     NatsModuleClient,
     connection_argument_spec,
@@ -234,7 +257,7 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.waiting import att
 def argument_spec():
     spec = connection_argument_spec()
     spec['url'] = dict(type='str')  # one URL makes no cluster; kept so module_defaults of the group apply
-    spec.update(wait_argument_spec(wait=True, wait_timeout=300, wait_interval=1))
+    spec.update(wait_argument_spec(wait=True, wait_timeout=300, wait_interval=0.25))
     spec.update(
         urls=dict(type='list', elements='str', required=True),
         server_names=dict(type='list', elements='str'),
@@ -242,12 +265,13 @@ def argument_spec():
         expect_version=dict(type='str'),
         version_servers=dict(type='list', elements='str'),
         draining=dict(type='str'),
-        max_lag=dict(type='int', default=0),
+        max_lag=dict(type='int', default=DEFAULT_MAX_LAG),
         max_peer_seen=dict(type='float', default=5),
         fail_on_r1=dict(type='bool', default=False),
         checks=dict(type='list', elements='str', choices=list(GATE_CHECKS)),
         consecutive_passes=dict(type='int', default=1, no_log=False),
         expect_leafnodes=dict(type='dict'),
+        restarted=dict(type='str'),
     )
     return spec
 
@@ -277,15 +301,18 @@ def main():
             problems.append('expect_leafnodes: counts must be whole numbers, 0 or more (%s)' % ', '.join(bad))
         if unknown:
             problems.append('expect_leafnodes names %s, not among server_names' % ', '.join(unknown))
+    if p['restarted'] is not None and p['server_names'] and p['restarted'] not in p['server_names']:
+        problems.append('restarted names %s, not among server_names' % p['restarted'])
     if problems:
         module.fail_json(msg='; '.join(problems))
 
     with NatsModuleClient(module, urls=urls, waits=True) as client:
-        reader = ClusterReader(client.monitors, names=p['server_names'])
+        reader = ClusterReader(client.monitors, names=p['server_names'],
+                               full_healthz=[p['restarted']] if p['restarted'] else None)
         settings = dict(expect_servers=p['expect_servers'] or len(urls), expect_version=p['expect_version'],
                         version_servers=p['version_servers'], draining=p['draining'], max_lag=p['max_lag'],
                         max_peer_seen=p['max_peer_seen'], fail_on_r1=p['fail_on_r1'], checks=p['checks'],
-                        expect_leafnodes=p['expect_leafnodes'])
+                        expect_leafnodes=p['expect_leafnodes'], restarted=p['restarted'])
         streak = [0]
 
         def attempt():
@@ -297,6 +324,10 @@ def main():
             if unknown and all(s.reachable for s in servers):
                 return False, dict(passed=False, problems=['expect_leafnodes names %s, not among the servers reached (%s)'
                                                            % (', '.join(unknown), ', '.join(sorted(s.name for s in servers)))],
+                                   checks=[], servers=[], meta_leader=None), True
+            if p['restarted'] and all(s.reachable for s in servers) and p['restarted'] not in [s.name for s in servers]:
+                return False, dict(passed=False, problems=['restarted names %s, not among the servers reached (%s)'
+                                                           % (p['restarted'], ', '.join(sorted(s.name for s in servers)))],
                                    checks=[], servers=[], meta_leader=None), True
             verdict = evaluate_gate(servers, **settings)
             streak[0] = streak[0] + 1 if verdict['passed'] else 0

@@ -65,7 +65,10 @@ options:
     type: int
     default: 10000
   max_lag:
-    description: Raft entries a replica may lag behind and still count as current.
+    description:
+      - Raft entries a replica may lag behind its leader and still count as in sync, whether or not the leader
+        calls it C(current) at that instant (as in M(nats_tools.nats.nats_gate), whose default is 100).
+      - With V(0) only replicas the leader calls current with no lag count.
     type: int
     default: 0
   max_peer_seen:

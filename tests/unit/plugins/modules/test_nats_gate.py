@@ -199,3 +199,47 @@ def test_reader_asks_healthz_again_when_the_version_changed(cluster, monkeypatch
     queries = cluster.servers['n1'].queries('/healthz')
     assert len(queries) == 3
     assert ('js-meta-only' in queries[-1]) == (other != '2.10.26')
+
+
+def test_restarted_server_is_asked_its_full_healthz(cluster):
+    result = run(dict(restarted='n2', server_names=['n1', 'n2', 'n3']))
+    assert not result.failed, result.msg
+    assert any(c['name'] == 'restarted' and c['ok'] and c['server'] == 'n2' for c in result.result['checks'])
+    # Every stream and consumer assigned to it, from its own view: no meta-only option for n2 alone.
+    assert cluster.servers['n2'].queries('/healthz')[-1] == {'details': 'true'}
+    meta_only = 'js-meta-only' if cluster.version != '2.10.26' else 'js-server-only'
+    assert cluster.servers['n1'].queries('/healthz')[-1] == {meta_only: 'true', 'details': 'true'}
+
+
+def test_restarted_not_among_server_names(cluster):
+    result = run(dict(restarted='n9', server_names=['n1', 'n2', 'n3']))
+    assert result.failed
+    assert result.msg == 'restarted names n9, not among server_names'
+    assert cluster.servers['n1'].requests == []
+
+
+def test_restarted_not_among_the_servers_reached_stops_at_once(cluster, fake_poll):
+    result = run(dict(restarted='n9', wait=True, wait_timeout=30))
+    assert result.failed
+    assert result.result['attempts'] == 1
+    assert 'restarted names n9, not among the servers reached (n1, n2, n3)' in result.msg
+
+
+def test_lagging_replica_waits_then_fails_naming_it(cluster, fake_poll):
+    # The leader of ORDERS reports a follower 400 entries behind on every reading: the gate waits,
+    # then fails naming that replica (the default bound of 100 tolerates only replication in flight).
+    lagging = None
+    for name in ('n1', 'n2', 'n3'):
+        document = load_fixture('%s/gate_healthy/%s/jsz.json' % (cluster.version, name))
+        for account in document['account_details']:
+            for stream in account['stream_detail']:
+                if stream['name'] == 'ORDERS' and stream['cluster']['leader'] == name:
+                    replica = stream['cluster']['replicas'][0]
+                    replica.update(current=False, lag=400)
+                    lagging = replica['name']
+                    cluster.servers[name].route('/jsz', document)
+    assert lagging is not None
+    result = run(dict(wait=True, wait_timeout=2, wait_interval=0.5))
+    assert result.failed
+    assert result.result['attempts'] > 1
+    assert 'stream ORDERS: replica %s not current (lag 400)' % lagging in result.result['problems']
