@@ -18,6 +18,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.nats_tools.nats.plugins.module_utils.client import NatsMonitor
 from ansible_collections.nats_tools.nats.plugins.module_utils.errors import MonitorError
+from ansible_collections.nats_tools.nats.plugins.module_utils.module_results import send_results_without_copy
 from ansible_collections.nats_tools.nats.plugins.module_utils.monitor_urls import (
     DEFAULT_URL,
     display_url,
@@ -115,6 +116,8 @@ class NatsModuleClient:
 
     def __init__(self, module, urls=None, waits=False):
         self.module = module
+        # Large answers leave the process without Ansible copying every value when no secret can be in them.
+        send_results_without_copy(module)
         self.started = time.monotonic()
         params = module.params
         raw = list(urls) if urls is not None else [params['url']]
