@@ -22,6 +22,9 @@ ALL_SUBSET = MIN_SUBSET + ('connz', 'subsz', 'accountz', 'accstatz')
 DEBUG_SUBSET = ('raftz', 'ipqueuesz', 'stacksz', 'expvarz')
 SUBSET_NAMES = ALL_SUBSET + DEBUG_SUBSET
 PAGED = ('connz', 'subsz', 'jsz')
+# The list each endpoint's answer holds (counted in nats_info's summary when the answers go to ``dest``).
+ITEM_LISTS = dict(connz='connections', subsz='subscriptions_list', jsz='account_details', routez='routes',
+                  leafz='leafs', accountz='accounts')
 
 
 def resolve_gather_subset(requested):
@@ -89,3 +92,18 @@ def read_server(monitor, subset, max_items=0, queries=None):
     queries = queries or {}
     plan = [(name, partial(fetch_endpoint, monitor, name, queries.get(name), max_items)) for name in subset]
     return read_servers([plan], monitor.max_workers)[0]
+
+
+def answers_summary(answers):
+    """{items: {endpoint: length of its list}, truncated: {paged endpoint: bool}} of the answers
+    (what nats_info returns instead of the answers when they are written to ``dest``)."""
+    items, truncated = {}, {}
+    for name, answer in answers.items():
+        if not isinstance(answer, dict):
+            continue
+        listed = answer.get(ITEM_LISTS.get(name))
+        if isinstance(listed, list):
+            items[name] = len(listed)
+        if name in PAGED:
+            truncated[name] = bool(answer.get('truncated'))
+    return dict(items=items, truncated=truncated)

@@ -33,6 +33,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
+import tempfile
 
 # Keys that AnsibleModule adds or handles itself: always through remove_values.
 ANSIBLE_KEYS = frozenset(('invocation', 'warnings', 'deprecations', 'exception', 'path'))
@@ -74,4 +76,38 @@ def send_results_without_copy(module):
         return original(kwargs)
 
     module._return_formatted = return_formatted
+    return True
+
+
+def write_json_file(module, dest, document):
+    """Write ``document`` as JSON to ``dest`` on the host running the module (nats_info ``dest``):
+    atomically, mode 0600 (server answers can name users and accounts), no_log values masked as
+    in a result. Returns whether the file changed (its content differs); in check mode nothing is
+    written."""
+    if not secrets_absent(document, module.no_log_values):
+        from ansible.module_utils.common.parameters import remove_values  # pylint: disable=import-outside-toplevel
+        document = remove_values(document, module.no_log_values)
+    data = json.dumps(document, sort_keys=True).encode('utf-8')
+    dest = os.path.abspath(os.path.expanduser(dest))
+    try:
+        with open(dest, 'rb') as handle:
+            changed = handle.read() != data
+    except (IOError, OSError):
+        changed = True
+    if not changed or module.check_mode:
+        return changed
+    folder = os.path.dirname(dest)
+    if not os.path.isdir(folder):
+        module.fail_json(msg='dest %s: folder %s does not exist' % (dest, folder))
+    temporary = None
+    try:
+        # mkstemp creates the file 0600; os.replace keeps that mode, and readers see the old file or the new one.
+        handle, temporary = tempfile.mkstemp(prefix='.nats_info.', dir=folder)
+        with os.fdopen(handle, 'wb') as out:
+            out.write(data)
+        os.replace(temporary, dest)
+    except (IOError, OSError) as exc:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
+        module.fail_json(msg='dest %s: cannot write: %s' % (dest, exc))
     return True

@@ -27,6 +27,8 @@ from ansible_collections.nats_tools.nats.tests.unit.plugins.modules.utils import
 )
 
 MASK = 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+# Keys AnsibleModule adds itself (warnings left by an earlier module run in the same process included).
+OWN = {'invocation', 'warnings', 'deprecations'}
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ def test_without_secrets_the_answers_are_not_copied(server, copies):
     assert result['gathered'] == ['varz'] and result['changed'] is False
     assert 'invocation' in result
     # Only Ansible's own keys went through remove_values.
-    assert copies == [['invocation']]
+    assert copies and all(set(keys) <= OWN for keys in copies)
 
 
 def test_password_not_in_the_answers_is_masked_in_the_parameters_only(server, copies):
@@ -71,7 +73,7 @@ def test_password_not_in_the_answers_is_masked_in_the_parameters_only(server, co
     assert 's3cret-pw' not in text
     assert result['invocation']['module_args']['url_password'] == MASK
     assert result['varz']['server_name'] == 's1'
-    assert copies == [['invocation']]
+    assert copies and all(set(keys) <= OWN for keys in copies)
 
 
 def test_password_echoed_by_the_server_is_masked(server, copies):

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 
 import pytest
@@ -300,3 +301,49 @@ class TestTransportsAndNoLog:
         assert result['gathered'] == ['varz']
         assert password not in text
         assert logged and password not in repr(logged)
+
+
+class TestDest:
+    """dest: the answers go to a file on the module's host; the task returns counts only."""
+
+    def test_answers_written_counts_returned(self, module_server, tmp_path):
+        serve_single(module_server)
+        serve_connections(module_server, 1500)
+        dest = tmp_path / 'connz.json'
+        run_result = run(dict(gather_subset=['varz', 'connz'], max_items=0, dest=str(dest)))
+        assert not run_result.failed, run_result.msg
+        result = run_result.result
+        assert 'connz' not in result and 'varz' not in result
+        assert result['gathered'] == ['varz', 'connz']
+        assert result['items'] == {'connz': 1500}
+        assert result['truncated'] == {'connz': False}
+        assert result['dest'] == str(dest) and result['changed'] is True
+        assert result['server']['name'] == recorded_document('varz')['server_name']
+        written = json.loads(dest.read_text())
+        assert sorted(written) == ['connz', 'varz']
+        assert [c['cid'] for c in written['connz']['connections']] == list(range(1, 1501))
+        assert oct(os.stat(str(dest)).st_mode & 0o777) == oct(0o600)
+        # The same answers again: the file is unchanged.
+        assert run(dict(gather_subset=['varz', 'connz'], max_items=0, dest=str(dest))).result['changed'] is False
+
+    def test_check_mode_writes_nothing(self, module_server, tmp_path):
+        serve_connections(module_server, 10)
+        dest = tmp_path / 'connz.json'
+        result = run(dict(gather_subset=['connz'], dest=str(dest)), check_mode=True).result
+        assert result['changed'] is True
+        assert not dest.exists()
+
+    def test_password_echoed_by_the_server_is_masked_in_the_file(self, module_server, tmp_path):
+        module_server.route('/varz', dict(server_name='n1', version='2.15.1', echo='s3cret-pw'))
+        dest = tmp_path / 'varz.json'
+        run(dict(gather_subset=['varz'], dest=str(dest), url_username='ops', url_password='s3cret-pw'))
+        text = dest.read_text()
+        assert 's3cret-pw' not in text
+        assert json.loads(text)['varz']['echo'] == 'VALUE_SPECIFIED_IN_NO_LOG_PARAMETER'
+
+    def test_missing_folder_fails_naming_it(self, module_server, tmp_path):
+        serve_single(module_server)
+        dest = tmp_path / 'nowhere' / 'varz.json'
+        run_result = run(dict(gather_subset=['varz'], dest=str(dest)))
+        assert run_result.failed
+        assert run_result.msg == 'dest %s: folder %s does not exist' % (dest, dest.parent)
