@@ -59,7 +59,8 @@ def parse_args(argv=None):
     parser.add_argument('--to-version', default='2.11.11', help='measurement 4: version after the rollout')
     parser.add_argument('--connections', type=int, default=None, help='measurement 2 (default 5000; --quick 1000)')
     parser.add_argument('--streams', type=int, default=None, help='measurement 2 (default 2000; --quick 400)')
-    parser.add_argument('--wait-interval', type=float, default=1.0, help='nats_gate wait_interval in measurement 3')
+    parser.add_argument('--wait-interval', type=float, default=0.25,
+                        help='nats_gate wait_interval in measurement 3 (default 0.25, the module\'s default)')
     parser.add_argument('--poll-interval', type=float, default=0.05, help='side poller interval (default 0.05 s)')
     parser.add_argument('--rate', type=float, default=200.0, help='measurement 4: published messages per second')
     parser.add_argument('--settle', type=float, default=2.0,

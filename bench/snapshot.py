@@ -84,10 +84,10 @@ def rows(result):
     return [
         dict(id='1a', what='snapshot: uri (6 tasks x 3 servers) / nats_info (1 task x 3 servers)', stat=info, unit='x',
              absolute='uri %s s, nats_info %s s' % (med('snapshot_uri'), med('snapshot_info')),
-             target='>= 3x', met=info['median'] is not None and info['median'] >= 3.0),
+             target='>= 4x', met=info['median'] is not None and info['median'] >= 4.0),
         dict(id='1b', what='gate: uri (4 tasks x 3 servers) / nats_gate (1 task)', stat=gate, unit='x',
              absolute='uri %s s, nats_gate %s s' % (med('gate_uri'), med('gate_module')),
-             target='>= 3x', met=gate['median'] is not None and gate['median'] >= 3.0),
+             target='>= 4x', met=gate['median'] is not None and gate['median'] >= 4.0),
         dict(id='1c', what='reference: nats_healthz (1 task x 3 servers) / nats_gate', unit='x',
              stat=benchlib.summary(result['ratios']['healthz'], 2),
              absolute='nats_healthz %s s, nats_gate %s s' % (med('gate_healthz'), med('gate_module')),
