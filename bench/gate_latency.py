@@ -5,7 +5,7 @@
 """Measurement 3: how soon nats_gate (wait=true) returns once a restarted server is healthy.
 
 One follower of the 3-node cluster is stopped (SIGTERM), `ansible localhost -m nats_gate` is
-started with wait=true, and once its module process runs (and has failed at least once) the
+started with wait=true and restarted=<that server> (as the role's post gate), and once its module process runs (and has failed at least once) the
 server is started again. A side poller samples that server's /healthz every 50 ms. The delay is
 from the server's /healthz turning 200 for good (the start of the run of 200s in progress when
 the gate returned) to the end of the gate's module process; the first 200 after the restart and
@@ -38,8 +38,9 @@ def measure(options, workroot, env, harness):
     leader = meta_leader(env['nats_urls'][0])
     victim = next(n for n in names if n != leader)
     url = env['nats_servers'][victim]['monitor_url']
+    # As the role's post gate asks: `restarted` passes only on evidence that the server caught up.
     args = dict(urls=env['nats_urls'], server_names=names, wait=True, wait_timeout=90,
-                wait_interval=options.wait_interval)
+                wait_interval=options.wait_interval, restarted=victim)
     poller = benchlib.HealthzPoller({victim: url}, interval=options.poll_interval, max_seconds=1200).start()
     runs = []
     try:
