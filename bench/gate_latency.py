@@ -121,6 +121,6 @@ def rows(result):
                  benchlib.summary([r['delay_first_200_s'] for r in runs])['median'],
                  benchlib.summary([r['delay_first_200_s'] for r in runs])['max'],
                  benchlib.summary([r['ansible_delay_s'] for r in runs])['median']),
-             target='median <= %.1f s' % limit, met=delays['median'] is not None and delays['median'] <= limit,
+             target='median <= %.2f s' % limit, met=delays['median'] is not None and delays['median'] <= limit,
              errors=errors),
     ]

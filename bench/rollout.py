@@ -42,13 +42,15 @@ STABLE_S = 1.5
 
 
 def outages(samples, names):
-    """Per server that went down, in the order they went down: when (first 500 or no answer),
+    """Per server that went down, in the order they went down: when (first of two 500 or no answers in a row),
     when it was back for good (start of the first run of 200s lasting STABLE_S, or reaching the
     end of the samples, after that), the floor between the two, and the first 200 in between."""
     series = dict((n, [(t, s) for t, nn, s in samples if nn == n]) for n in names)
     downs = {}
     for name, seq in series.items():
-        first = next((t for t, s in seq if s in DOWN), None)
+        # Down = two answers in a row: a running server under load can answer one /healthz with 500
+        # ("not ready for connections" within its 1-ms readiness check); a stop lasts seconds.
+        first = next((t for (t, s), (_t, s2) in zip(seq, seq[1:]) if s in DOWN and s2 in DOWN), None)
         if first is not None:
             downs[name] = first
     result = []
