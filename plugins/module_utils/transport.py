@@ -69,6 +69,7 @@ def _import_requests():
         requests = library
     return requests
 
+
 DEFAULT_TIMEOUT = 10
 # The largest answer measured from a real server was /jsz with 2,000 streams and their consumers
 # (~6 MB, 2.15.1) and a /connz page of 10,000 connections (~9 MB); 64 MiB leaves room for ten

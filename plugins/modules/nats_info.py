@@ -33,8 +33,8 @@ options:
     default: [min]
   dest:
     description:
-      - Write the answers to this file on the host that runs the module (JSON, C({endpoint: answer}) with the
-        same documents the task would return under RV(varz), RV(connz) ...), and return only RV(gathered),
+      - Write the answers to this file on the host that runs the module (JSON, one key per endpoint with the
+        same document the task would return under RV(varz), RV(connz) ...), and return only RV(gathered),
         RV(unavailable), RV(server), RV(dest), RV(items) and RV(truncated).
       - For very large lists (tens of thousands of connections or subscriptions), where handing every value to
         Ansible costs more than reading it (about 0.2 s per 5,000 connections on top of the requests; see
