@@ -194,17 +194,19 @@ async def stored_ids(client_urls, subject='orders.demo', stream='ORDERS'):
         js = nc.jetstream(timeout=5)
         # Right after a rollout the last server restarted may still be taking its place in the groups:
         # "no responders" / 503 for a few seconds (seen on a supercluster); ask again for up to 30 s.
+        # The consumer create of the read-back can get the same 503 (ServiceUnavailableError, seen at load
+        # ~10 on a supercluster), so both requests are retried together.
         deadline = time.monotonic() + 30
         while True:
             try:
                 info = await js.stream_info(stream)
+                sub = await js.subscribe(subject, ordered_consumer=True, stream=stream)
                 break
             except Exception:  # pylint: disable=broad-except  # nats-py raises several types for this
                 if time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(0.5)
         ids = set()
-        sub = await js.subscribe(subject, ordered_consumer=True, stream=stream)
         last = info.state.last_seq
         seen_seq = 0
         while seen_seq < last:
