@@ -143,9 +143,58 @@ def _mismatch(path, value, shape):
     return "'%s' is %s, %s expected" % (path, _type_name(value), _wanted(shape))
 
 
+def _leaf_types(shape):
+    """The exact types of a leaf shape (JSON gives exact types), or None for a list or object shape."""
+    if isinstance(shape, (list, dict)):
+        return None
+    if shape is NUMBER:
+        return frozenset((int, float))
+    return frozenset((shape,))
+
+
+def _predicate(shape):
+    """A function telling whether a value surely fits ``shape``, for answers as json.loads makes them.
+
+    Checking a /jsz of 1,200 streams and consumers with shape_problem took 50 ms (a path string built
+    for every item): most of a gate round over 100 servers. This predicate checks exact types (False
+    may be wrong for an int subclass, never True for a wrong type); answer_problem asks shape_problem
+    whenever it says False, so the verdict and the message are shape_problem's."""
+    leaf = _leaf_types(shape)
+    if leaf is not None:
+        return lambda value: type(value) in leaf
+    if isinstance(shape, list):
+        item_leaf = _leaf_types(shape[0])
+        if item_leaf is not None:
+            return lambda value: isinstance(value, list) and all(type(item) in item_leaf for item in value)
+        fits_item = _predicate(shape[0])
+        return lambda value: isinstance(value, list) and all(item is not None and fits_item(item) for item in value)
+    if ANY_KEY in shape:
+        fits_any = _predicate(shape[ANY_KEY])
+        return lambda value: isinstance(value, dict) and all(item is None or fits_any(item) for item in value.values())
+    keyed = tuple((key, _leaf_types(sub), _predicate(sub)) for key, sub in shape.items())
+
+    def fits_object(value):
+        if not isinstance(value, dict):
+            return False
+        for key, types, fits in keyed:
+            item = value.get(key)
+            if item is None:
+                continue
+            if types is not None:
+                if type(item) not in types:
+                    return False
+            elif not fits(item):
+                return False
+        return True
+    return fits_object
+
+
+_PREDICATES = dict((name, _predicate(shape)) for name, shape in SHAPES.items())
+
+
 def answer_problem(endpoint_name, document):
     """Why an endpoint's parsed answer cannot be used, or None (endpoints without a shape pass)."""
     shape = SHAPES.get(endpoint_name)
-    if shape is None:
+    if shape is None or _PREDICATES[endpoint_name](document):
         return None
     return shape_problem(document, shape)
