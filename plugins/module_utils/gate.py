@@ -17,6 +17,7 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.gate_jetstream imp
     check_groups,
     check_meta,
     check_quorum,
+    gate_jsz_view,
     leader_views,
     runs_jetstream,
 )
@@ -196,6 +197,11 @@ def _check_version(report, snapshots, expect_version, version_servers):
 GATE_JSZ_QUERY = dict(accounts=True, streams=True, consumers=True)
 
 
+def read_gate_jsz(monitor):
+    """One server's /jsz with streams and consumers, cut to what the gate reads as soon as it is parsed."""
+    return gate_jsz_view(monitor.jsz(max_items=0, **GATE_JSZ_QUERY))
+
+
 class ClusterReader:
     """NatsServers of a fixed list of URLs, one concurrent round per attempt.
 
@@ -230,7 +236,7 @@ class ClusterReader:
         if version is not None:
             plan.append(('healthz', partial(monitor.healthz, **self.healthz_query(version, self._name(monitor)))))
         if with_jetstream:
-            plan.append(('jsz', partial(monitor.jsz, max_items=0, **GATE_JSZ_QUERY)))
+            plan.append(('jsz', partial(read_gate_jsz, monitor)))
         return plan
 
     def read(self, with_jetstream=True):

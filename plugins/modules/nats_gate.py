@@ -251,6 +251,7 @@ from ansible_collections.nats_tools.nats.plugins.module_utils.module_client impo
     connection_argument_spec,
     wait_argument_spec,
 )
+from ansible_collections.nats_tools.nats.plugins.module_utils.reader import collection_paused
 from ansible_collections.nats_tools.nats.plugins.module_utils.waiting import attempt_until
 
 
@@ -316,7 +317,10 @@ def main():
         streak = [0]
 
         def attempt():
-            servers = reader.read()
+            with collection_paused():
+                return judge(reader.read())
+
+        def judge(servers):
             if settings.get('expect_leafnodes') is None and (p['checks'] is None or 'leafnodes' in p['checks']):
                 # The leafnode connections each server had when the gate started are expected back.
                 settings['expect_leafnodes'] = leafnode_baseline(servers)
