@@ -197,9 +197,10 @@ def _check_version(report, snapshots, expect_version, version_servers):
 GATE_JSZ_QUERY = dict(accounts=True, streams=True, consumers=True)
 
 
-def read_gate_jsz(monitor):
-    """One server's /jsz with streams and consumers, cut to what the gate reads as soon as it is parsed."""
-    return gate_jsz_view(monitor.jsz(max_items=0, **GATE_JSZ_QUERY))
+def read_gate_jsz(monitor, server_name=None):
+    """One server's /jsz with streams and consumers, cut to what the gate reads (gate_jsz_view) as soon
+    as it is parsed; ``server_name`` is the name that server gave in its /varz."""
+    return gate_jsz_view(monitor.jsz(max_items=0, **GATE_JSZ_QUERY), server_name)
 
 
 class ClusterReader:
@@ -235,8 +236,9 @@ class ClusterReader:
                 ('leafz', monitor.leafz)]
         if version is not None:
             plan.append(('healthz', partial(monitor.healthz, **self.healthz_query(version, self._name(monitor)))))
-        if with_jetstream:
-            plan.append(('jsz', partial(read_gate_jsz, monitor)))
+        if with_jetstream and self._name(monitor) is not None:
+            # Cut by the name this URL is expected to answer as; read again if /varz says otherwise.
+            plan.append(('jsz', partial(read_gate_jsz, monitor, self._name(monitor))))
         return plan
 
     def read(self, with_jetstream=True):
@@ -245,7 +247,8 @@ class ClusterReader:
         asked = [(self.known[m.url]['version'], self._name(m)) for m in self.monitors]
         outcomes = read_servers(plans, self.max_workers)
 
-        # /healthz again where the version was unknown or has changed (a restarted server).
+        # /healthz again where the version was unknown or has changed (a restarted server); /jsz where
+        # the name was unknown or has changed: its answer is cut by the name of the server that answers.
         again = []
         for monitor, got, (version_asked, name_asked) in zip(self.monitors, outcomes, asked):
             varz = got['varz'][0]
@@ -254,9 +257,14 @@ class ClusterReader:
             version = varz.get('version')
             self.known[monitor.url] = dict(name=varz.get('server_name'), version=version)
             name = self._name(monitor)
+            plan = []
             if 'healthz' not in got or version_asked != version or \
                     (name_asked in self.full_healthz) != (name in self.full_healthz):
-                again.append((got, [('healthz', partial(monitor.healthz, **self.healthz_query(version, name)))]))
+                plan.append(('healthz', partial(monitor.healthz, **self.healthz_query(version, name))))
+            if with_jetstream and ('jsz' not in got or name_asked != varz.get('server_name')):
+                plan.append(('jsz', partial(read_gate_jsz, monitor, varz.get('server_name'))))
+            if plan:
+                again.append((got, plan))
         for (got, _plan), outcome in zip(again, read_servers([plan for _got, plan in again], self.max_workers)):
             got.update(outcome)
 

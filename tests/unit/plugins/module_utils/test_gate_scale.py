@@ -66,10 +66,11 @@ def read_round(where, urls, cut):
         for endpoint in ('routez', 'gatewayz', 'leafz', 'jsz'):
             if os.path.exists(os.path.join(FIXTURES_DIR, folder, endpoint + '.json')):
                 answers[endpoint] = load_fixture('%s/%s.json' % (folder, endpoint))
+        varz = load_fixture(folder + '/varz.json')
         if cut and 'jsz' in answers:
-            answers['jsz'] = gate_jsz_view(answers['jsz'])
+            answers['jsz'] = gate_jsz_view(answers['jsz'], varz.get('server_name'))
         status, body = recorded(folder + '/healthz.json')
-        servers.append(NatsServer(url, varz=load_fixture(folder + '/varz.json'), healthz_status=status,
+        servers.append(NatsServer(url, varz=varz, healthz_status=status,
                                   healthz=json.loads(body.decode('utf-8')), **answers))
     return servers
 
@@ -90,13 +91,20 @@ def test_the_cut_jsz_gives_the_same_verdict(label, where, urls, draining):
     assert evaluate_gate(cut, draining=draining, max_lag=0) == evaluate_gate(full, draining=draining, max_lag=0), label
 
 
-def test_the_cut_keeps_names_groups_and_last_seq_only():
+@pytest.mark.parametrize('server_name', [None, 'b2', 'b3', 'b1'])
+def test_the_cut_keeps_names_last_seq_and_the_groups_led(server_name):
+    # On b1 stream ORDERS_B is led by b2, its consumer PROC_B by b3.
     jsz = load_fixture('2.15.1/super_healthy/b1/jsz.json')
-    view = gate_jsz_view(copy.deepcopy(jsz))
+    view = gate_jsz_view(copy.deepcopy(jsz), server_name)
     stream = jsz['account_details'][0]['stream_detail'][0]
+    consumer = stream['consumer_detail'][0]
+
+    def group(cluster):
+        return cluster if server_name in (None, cluster['leader']) else dict(leader=cluster['leader'])
     kept = view['account_details'][0]['stream_detail'][0]
-    assert kept == dict(name=stream['name'], cluster=stream['cluster'], state=dict(last_seq=stream['state']['last_seq']),
-                        consumer_detail=[dict(name=c['name'], cluster=c['cluster']) for c in stream['consumer_detail']])
+    assert kept == dict(name=stream['name'], cluster=group(stream['cluster']),
+                        state=dict(last_seq=stream['state']['last_seq']),
+                        consumer_detail=[dict(name=consumer['name'], cluster=group(consumer['cluster']))])
     assert view['meta_cluster'] == jsz['meta_cluster']
     assert view['account_details'][0]['name'] == jsz['account_details'][0]['name']
 
@@ -113,9 +121,11 @@ def test_the_reader_cuts_each_jsz_as_it_is_read():
         def jsz(self, **params):
             Monitor.asked = params
             return load_fixture('2.15.1/super_healthy/a1/jsz.json')
-    view = read_gate_jsz(Monitor())
+    view = read_gate_jsz(Monitor(), 'a1')
     assert Monitor.asked == dict(max_items=0, accounts=True, streams=True, consumers=True)
-    assert set(view['account_details'][0]['stream_detail'][0]) == {'name', 'cluster', 'state', 'consumer_detail'}
+    stream = view['account_details'][0]['stream_detail'][0]
+    assert set(stream) == {'name', 'cluster', 'state', 'consumer_detail'}
+    assert stream['cluster'] == dict(leader='a2')
 
 
 class TestCollectionPaused:

@@ -243,3 +243,36 @@ def test_lagging_replica_waits_then_fails_naming_it(cluster, fake_poll):
     assert result.failed
     assert result.result['attempts'] > 1
     assert 'stream ORDERS: replica %s not current (lag 400)' % lagging in result.result['problems']
+
+
+def _streams_of(server):
+    return [stream for account in server.jsz['account_details'] for stream in account['stream_detail']]
+
+
+def test_reader_keeps_whole_only_the_groups_a_server_leads(cluster):
+    reader = ClusterReader(monitors_for(cluster))
+    servers = reader.read()
+    # /jsz waits for the name the server gives in /varz on the first round, then comes in the same round.
+    assert len(cluster.servers['n1'].queries('/jsz')) == 1
+    for server in servers:
+        for stream in _streams_of(server):
+            if stream['cluster']['leader'] == server.name:
+                assert set(stream['cluster']) > {'leader'}, server.name
+            else:
+                assert stream['cluster'] == dict(leader=stream['cluster']['leader'])
+    assert any(stream['cluster'].get('replicas') for server in servers for stream in _streams_of(server))
+    assert any(set(stream['cluster']) == {'leader'} for server in servers for stream in _streams_of(server))
+    reader.read()
+    assert len(cluster.servers['n1'].queries('/jsz')) == 2
+
+
+def test_reader_asks_jsz_again_when_the_name_changed(cluster):
+    reader = ClusterReader(monitors_for(cluster))
+    reader.read()
+    # n1's URL now reaches a server that calls itself n2: its /jsz is read again, cut by that name.
+    cluster.servers['n1'].route('/varz', answer_from('%s/gate_healthy/n2/varz.json' % cluster.version))
+    cluster.servers['n1'].route('/jsz', answer_from('%s/gate_healthy/n2/jsz.json' % cluster.version))
+    servers = reader.read()
+    assert len(cluster.servers['n1'].queries('/jsz')) == 3
+    assert servers[0].name == 'n2'
+    assert [s['cluster'] for s in _streams_of(servers[0])] == [s['cluster'] for s in _streams_of(servers[1])]
