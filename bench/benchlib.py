@@ -152,6 +152,39 @@ def _dist_version(name):
         return None
 
 
+# What bench/requirements.txt brings: nats-tools (measurement 2) and matplotlib (the plot of measurement 5).
+BENCH_IMPORTS = ('nats_tools.monitor', 'matplotlib')
+
+
+def bench_python(options):
+    """An interpreter that imports BENCH_IMPORTS: this one, or the bench venv (options.natstools_venv,
+    .cache/bench-venv), created or completed with bench/requirements.txt when it lacks one of them.
+    Returns (python, None) or (None, reason)."""
+    check = '; '.join('import %s' % name for name in BENCH_IMPORTS)
+    if subprocess.call([sys.executable, '-c', check], cwd='/', stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL) == 0:
+        return sys.executable, None
+    venv = options.natstools_venv
+    python = os.path.join(venv, 'bin', 'python')
+    if os.path.exists(python) and subprocess.call([python, '-c', check], cwd='/', stdout=subprocess.DEVNULL,
+                                                  stderr=subprocess.DEVNULL) == 0:
+        return python, None
+    log('installing bench/requirements.txt into %s' % venv)
+    try:
+        if not os.path.exists(python):
+            run_checked([sys.executable, '-m', 'venv', venv], timeout=300)
+        run_checked([python, '-m', 'pip', 'install', '-qq', '--disable-pip-version-check', '-r',
+                     os.path.join(BENCH, 'requirements.txt')], timeout=900)
+    except (BenchError, subprocess.TimeoutExpired, OSError) as exc:
+        lines = [line for line in str(exc).splitlines() if line.strip()]
+        return None, 'pip install -r bench/requirements.txt into %s failed: %s' % (venv, ' / '.join(lines[-3:]))
+    proc = subprocess.run([python, '-c', check], cwd='/', stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    if proc.returncode != 0:
+        return None, '%s does not work after the install: %s' % (check, proc.stdout.strip()[-300:])
+    return python, None
+
+
 # ---------------------------------------------------------------------------
 # Real nats-server processes: natslab (tools/natslab)
 # ---------------------------------------------------------------------------

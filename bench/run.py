@@ -12,6 +12,9 @@
   3  gate latency: a follower restarted 5 times; /healthz 200 -> nats_gate (wait=true) returns
   4  rolling upgrade under publish load: gated role vs. naive playbooks, wall time / sum of floors,
      lost acked messages, and again with a release that exits at start
+  5  scale by simulation (tools/replay): nats_gate over 100 servers with 10,000 R3 streams and 30,000
+     consumers, inventory discovery of 200 servers, nats_info of 50,000 connections; the gate's cost
+     against servers and streams, plotted (docs/performance-scale.png)
 
 Every row is the median of --reps repetitions (5 by default) with min and max. Prints one table
 (Markdown) and writes bench/results.json. Needs the test venv (ansible-core, nats-py, requests:
@@ -38,6 +41,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import benchlib  # noqa: E402 pylint: disable=wrong-import-position
 import gate_latency  # noqa: E402 pylint: disable=wrong-import-position
+import replay_scale  # noqa: E402 pylint: disable=wrong-import-position
 import rollout  # noqa: E402 pylint: disable=wrong-import-position
 import scale  # noqa: E402 pylint: disable=wrong-import-position
 import snapshot  # noqa: E402 pylint: disable=wrong-import-position
@@ -46,8 +50,9 @@ import snapshot  # noqa: E402 pylint: disable=wrong-import-position
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--quick', action='store_true',
-                        help='smoke run: 2 repetitions (1 per rollout scenario), 1,000 connections, 400 streams')
-    parser.add_argument('--only', type=int, action='append', choices=[1, 2, 3, 4],
+                        help='smoke run: 2 repetitions (1 per rollout scenario), 1,000 connections, 400 streams, '
+                             'fewer points in the scale plot (written to the scratch folder)')
+    parser.add_argument('--only', type=int, action='append', choices=[1, 2, 3, 4, 5],
                         help='run only this measurement (repeatable)')
     parser.add_argument('--reps', type=int, default=None, help='repetitions per row (default 5; --quick 2)')
     parser.add_argument('--rollout-reps', type=int, default=None,
@@ -69,6 +74,11 @@ def parse_args(argv=None):
     parser.add_argument('--bad-gate-timeout', type=float, default=15.0,
                         help='measurement 4, faulty release: gate timeout of the role (default 15 s; the naive uri '
                              'task gives up after its default 3 retries x 5 s)')
+    parser.add_argument('--replay-connections', type=int, default=None,
+                        help='measurement 5: client connections of the simulated server (default 50,000; --quick 20,000)')
+    parser.add_argument('--plot', default=None,
+                        help='measurement 5: where the plot goes (default docs/performance-scale.png; --quick: the '
+                             'scratch folder)')
     parser.add_argument('--json', default=os.path.join(benchlib.BENCH, 'results.json'), help='results file')
     parser.add_argument('--workdir', default=None, help='scratch folder (default: a new one under $TMPDIR)')
     parser.add_argument('--keep', action='store_true', help='keep the scratch folder (logs, playbook output)')
@@ -85,7 +95,7 @@ def parse_args(argv=None):
     unknown = set(args.scenarios) - set(s[0] for s in rollout.SCENARIOS)
     if unknown:
         parser.error('unknown scenarios %s' % ', '.join(sorted(unknown)))
-    args.only = sorted(set(args.only or [1, 2, 3, 4]))
+    args.only = sorted(set(args.only or [1, 2, 3, 4, 5]))
     return args
 
 
@@ -211,6 +221,18 @@ def main(argv=None):
                 results['errors']['rollout'] = str(exc)
                 benchlib.log('measurement 4 failed: %s' % exc)
             results['measurements'].setdefault('rollout', {})['seconds'] = round(time.monotonic() - step, 1)
+        if 5 in args.only:
+            step = time.monotonic()
+            try:
+                results['measurements']['replay_scale'] = replay_scale.measure(args, workroot)
+                rows += replay_scale.rows(results['measurements']['replay_scale'])
+                results['errors'].update(('replay_scale.%s' % name, part['error']) for name, part in
+                                         results['measurements']['replay_scale'].items()
+                                         if isinstance(part, dict) and part.get('error'))
+            except benchlib.BenchError as exc:
+                results['errors']['replay_scale'] = str(exc)
+                benchlib.log('measurement 5 failed: %s' % exc)
+            results['measurements'].setdefault('replay_scale', {})['seconds'] = round(time.monotonic() - step, 1)
     except benchlib.BenchError as exc:
         results['errors']['setup'] = str(exc)
         benchlib.log('set-up failed: %s' % exc)

@@ -22,7 +22,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -60,31 +59,8 @@ def jsz_streams(jsz):
 
 
 def natstools_python(options):
-    """An interpreter that imports nats_tools.monitor (PyPI nats-tools): this one, or the bench venv
-    (created with bench/requirements.txt when missing). Returns (python, None) or (None, reason)."""
-    probe = [sys.executable, '-c', 'import nats_tools.monitor']
-    if subprocess.call(probe, cwd='/', stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
-        return sys.executable, None
-    venv = options.natstools_venv
-    python = os.path.join(venv, 'bin', 'python')
-    check = [python, '-c', 'import nats_tools.monitor']
-    if os.path.exists(python) and subprocess.call(check, cwd='/', stdout=subprocess.DEVNULL,
-                                                  stderr=subprocess.DEVNULL) == 0:
-        return python, None
-    benchlib.log('installing nats-tools into %s (bench/requirements.txt)' % venv)
-    try:
-        if not os.path.exists(python):
-            benchlib.run_checked([sys.executable, '-m', 'venv', venv], timeout=300)
-        benchlib.run_checked([python, '-m', 'pip', 'install', '-qq', '--disable-pip-version-check', '-r',
-                              os.path.join(benchlib.BENCH, 'requirements.txt')], timeout=600)
-    except (benchlib.BenchError, subprocess.TimeoutExpired, OSError) as exc:
-        lines = [line for line in str(exc).splitlines() if line.strip()]
-        return None, 'pip install -r bench/requirements.txt into %s failed: %s' % (venv, ' / '.join(lines[-3:]))
-    proc = subprocess.run(check, cwd='/', stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                          check=False)
-    if proc.returncode != 0:
-        return None, 'nats_tools.monitor does not import after the install: %s' % proc.stdout.strip()[-300:]
-    return python, None
+    """An interpreter that imports nats_tools.monitor (PyPI nats-tools): see benchlib.bench_python."""
+    return benchlib.bench_python(options)
 
 
 def module_main(name, args):
