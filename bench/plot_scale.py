@@ -44,6 +44,10 @@ def main(source, target):
         if not xs:
             continue
         ax.errorbar(xs, mid, yerr=err, marker='o', capsize=3, label='nats_gate module process (median, min-max)')
+        if key == 'module_s':
+            chosen = sorted((p for p in points if p['axis'] == axis), key=lambda p: p[axis])
+            ax.plot([p[axis] for p in chosen], [p['read_s'] + p['judge_s'] for p in chosen], marker='s',
+                    linestyle=':', label='the round alone, in the benchmark process (read + judge)')
         ax.axhline(target_line, color='grey', linestyle='--', linewidth=1, label='target at 100 servers / 10,000 streams')
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(axis)
