@@ -434,8 +434,9 @@ build: $(VENV_STAMP)
 
 # ---------------------------------------------------------------------------- benchmarks
 
-# Measurements of issue 4 against real servers (docs/performance.md). About 20 minutes;
-# BENCH_ARGS='--quick' for a smoke run, '--only 2' for one measurement.
+# Measurements of issues 4 and 12 (docs/performance.md): real servers (1-4) and the replay of
+# tools/replay for 100-200 simulated servers (5), whose plot goes to docs/performance-scale.png.
+# About 27 minutes; BENCH_ARGS='--quick' for a smoke run, '--only 5' for one measurement.
 BENCH_ARGS ?=
 bench: $(VENV_STAMP) servers
 	$(VPY) $(ROOT)/bench/run.py $(BENCH_ARGS)
