@@ -47,18 +47,24 @@ import scale  # noqa: E402 pylint: disable=wrong-import-position
 import snapshot  # noqa: E402 pylint: disable=wrong-import-position
 
 
+# --quick: the rollout scenarios that show the role's path, the naive one it is compared with and the
+# faulty release stopped at the first server; the other three take ~2 of the 8 minutes a smoke run may last.
+QUICK_SCENARIOS = ('gated', 'naive_uri', 'gated_bad')
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--quick', action='store_true',
-                        help='smoke run: 2 repetitions (1 per rollout scenario), 1,000 connections, 400 streams, '
-                             'fewer points in the scale plot (written to the scratch folder)')
+                        help='smoke run: 2 repetitions (1 per rollout scenario and in measurement 5), 3 of the 6 '
+                             'rollout scenarios, 1,000 connections, 400 streams, 20,000 simulated connections, fewer '
+                             'points in the scale plot (written to the scratch folder)')
     parser.add_argument('--only', type=int, action='append', choices=[1, 2, 3, 4, 5],
                         help='run only this measurement (repeatable)')
     parser.add_argument('--reps', type=int, default=None, help='repetitions per row (default 5; --quick 2)')
     parser.add_argument('--rollout-reps', type=int, default=None,
                         help='repetitions of each rollout scenario of measurement 4 (default --reps; --quick 1)')
-    parser.add_argument('--scenarios', default=','.join(s[0] for s in rollout.SCENARIOS),
-                        help='rollout scenarios of measurement 4 (default: all)')
+    parser.add_argument('--scenarios', default=None,
+                        help='rollout scenarios of measurement 4 (default: all; --quick: %s)' % ','.join(QUICK_SCENARIOS))
     parser.add_argument('--server-version', default='2.11.11', help='nats-server of measurements 1-3 (default 2.11.11)')
     parser.add_argument('--from-version', default='2.10.26', help='measurement 4: version before the rollout')
     parser.add_argument('--to-version', default='2.11.11', help='measurement 4: version after the rollout')
@@ -91,6 +97,8 @@ def parse_args(argv=None):
     args.rollout_reps = args.rollout_reps or (1 if args.quick else args.reps)
     args.connections = args.connections or (1000 if args.quick else 5000)
     args.streams = args.streams or (400 if args.quick else 2000)
+    if args.scenarios is None:
+        args.scenarios = ','.join(QUICK_SCENARIOS if args.quick else [s[0] for s in rollout.SCENARIOS])
     args.scenarios = [s.strip() for s in args.scenarios.split(',') if s.strip()]
     unknown = set(args.scenarios) - set(s[0] for s in rollout.SCENARIOS)
     if unknown:
