@@ -276,3 +276,16 @@ def test_reader_asks_jsz_again_when_the_name_changed(cluster):
     assert len(cluster.servers['n1'].queries('/jsz')) == 3
     assert servers[0].name == 'n2'
     assert [s['cluster'] for s in _streams_of(servers[0])] == [s['cluster'] for s in _streams_of(servers[1])]
+
+
+def test_reader_cuts_by_the_expected_name_and_reads_again_when_varz_says_otherwise(cluster):
+    # server_names given: /jsz comes with the first round already, cut by the name expected there.
+    ClusterReader(monitors_for(cluster), names=['n1', 'n2', 'n3']).read()
+    assert len(cluster.servers['n1'].queries('/jsz')) == 1
+    # Names swapped: the answer cut by the wrong name is not used, /jsz is read again cut by the right one.
+    servers = ClusterReader(monitors_for(cluster), names=['n2', 'n1', 'n3']).read()
+    assert len(cluster.servers['n1'].queries('/jsz')) == 3
+    assert len(cluster.servers['n3'].queries('/jsz')) == 2
+    for server in servers:
+        for stream in _streams_of(server):
+            assert (set(stream['cluster']) > {'leader'}) == (stream['cluster']['leader'] == server.name)
