@@ -55,6 +55,18 @@ def copies(monkeypatch):
     return calls
 
 
+# ansible-core 2.19+ has the hook the shortcut needs; with older ansible-core (2.16 in `make units-2.16`)
+# every result takes remove_values' copy, as before.
+HOOKED = hasattr(basic.AnsibleModule, '_record_module_result')
+
+
+def only_own_keys_copied(copies):
+    """With the hook only Ansible's own keys went through remove_values; without it the module's too."""
+    if HOOKED:
+        return bool(copies) and all(set(keys) <= OWN for keys in copies)
+    return any('varz' in call for call in copies)
+
+
 def run(args):
     return run_module_output(nats_info, dict(dict(url='http://n1:8222', gather_subset=['varz']), **args))
 
@@ -64,8 +76,8 @@ def test_without_secrets_the_answers_are_not_copied(server, copies):
     assert result['varz']['server_name'] == 's1'
     assert result['gathered'] == ['varz'] and result['changed'] is False
     assert 'invocation' in result
-    # Only Ansible's own keys went through remove_values.
-    assert copies and all(set(keys) <= OWN for keys in copies)
+    # Only Ansible's own keys went through remove_values (2.19+).
+    assert only_own_keys_copied(copies)
 
 
 def test_password_not_in_the_answers_is_masked_in_the_parameters_only(server, copies):
@@ -73,7 +85,7 @@ def test_password_not_in_the_answers_is_masked_in_the_parameters_only(server, co
     assert 's3cret-pw' not in text
     assert result['invocation']['module_args']['url_password'] == MASK
     assert result['varz']['server_name'] == 's1'
-    assert copies and all(set(keys) <= OWN for keys in copies)
+    assert only_own_keys_copied(copies)
 
 
 def test_password_echoed_by_the_server_is_masked(server, copies):
