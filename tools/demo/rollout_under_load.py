@@ -255,8 +255,11 @@ def main():
         for stream, each in zip(streams, loads):
             ids, stored_stream = (None, None)
             if args.fault != 'kill-other':
+                failed_reads = result.setdefault('read_back_failed_attempts', [])
                 ids, stored_stream = asyncio.run(stored_ids(env['nats_client_urls'], subject=stream['subject'],
-                                                            stream=stream['name']))
+                                                            stream=stream['name'], attempts=failed_reads))
+                for line in failed_reads:
+                    log('read-back attempt failed: %s' % line)
             read_back.append((ids, stored_stream, len(set(each.acked) - ids) if ids is not None else None))
         ids, stored_stream, _lost = read_back[0]
         lost = None if any(r[2] is None for r in read_back) else sum(r[2] for r in read_back)

@@ -180,10 +180,39 @@ class Publisher:
         return round(self.errors[-1][0] - self.errors[0][0], 2)
 
 
-async def stored_ids(client_urls, subject='orders.demo', stream='ORDERS'):
+class ReadBackFailed(Exception):
+    """The read-back found no stream to read within its deadline; the message lists every attempt."""
+
+
+async def stored_ids(client_urls, subject='orders.demo', stream='ORDERS', deadline_s=60, attempts=None):
     """(every message id stored on ``subject``, the stream's total message count), read back through
     a fresh ordered consumer. The total includes messages on other subjects (the seed messages of
-    the cluster topology on orders.created)."""
+    the cluster topology on orders.created).
+
+    Right after a rollout the last server restarted may still be taking its place in the groups, and
+    the stream info or the consumer create of the read-back gets "no responders" / 503
+    (ServiceUnavailableError; seen on a supercluster, once for 30 s on one connection in CI). Each
+    attempt opens its own connection (nats-py picks a server at random, so a retry may ask another
+    server) and the attempts go on for ``deadline_s``; when they run out, ReadBackFailed says what
+    each attempt saw and which server it asked. A list given as ``attempts`` receives a line per
+    failed attempt (for the caller's report)."""
+    started = time.monotonic()
+    attempts = [] if attempts is None else attempts
+    while True:
+        try:
+            return await _read_stream_ids(client_urls, subject, stream, attempts, started)
+        except _AttemptFailed:
+            if time.monotonic() - started > deadline_s:
+                raise ReadBackFailed('read-back of stream %s failed %d times in %.0f s: %s' % (
+                    stream, len(attempts), time.monotonic() - started, '; '.join(attempts[-6:])))
+            await asyncio.sleep(0.5)
+
+
+class _AttemptFailed(Exception):
+    pass
+
+
+async def _read_stream_ids(client_urls, subject, stream, attempts, started):
     nats = import_nats()
 
     async def quiet(_exc):
@@ -192,20 +221,13 @@ async def stored_ids(client_urls, subject='orders.demo', stream='ORDERS'):
     nc = await nats.connect(servers=client_urls, name='natslab-verify', max_reconnect_attempts=5, error_cb=quiet)
     try:
         js = nc.jetstream(timeout=5)
-        # Right after a rollout the last server restarted may still be taking its place in the groups:
-        # "no responders" / 503 for a few seconds (seen on a supercluster); ask again for up to 30 s.
-        # The consumer create of the read-back can get the same 503 (ServiceUnavailableError, seen at load
-        # ~10 on a supercluster), so both requests are retried together.
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                info = await js.stream_info(stream)
-                sub = await js.subscribe(subject, ordered_consumer=True, stream=stream)
-                break
-            except Exception:  # pylint: disable=broad-except  # nats-py raises several types for this
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.5)
+        try:
+            info = await js.stream_info(stream)
+            sub = await js.subscribe(subject, ordered_consumer=True, stream=stream)
+        except Exception as exc:  # pylint: disable=broad-except  # nats-py raises several types for this
+            server = nc.connected_url.netloc if nc.connected_url else '?'
+            attempts.append('+%.1fs %s via %s: %r' % (time.monotonic() - started, stream, server, exc))
+            raise _AttemptFailed() from exc
         ids = set()
         last = info.state.last_seq
         seen_seq = 0
@@ -216,7 +238,13 @@ async def stored_ids(client_urls, subject='orders.demo', stream='ORDERS'):
                 break
             seen_seq = msg.metadata.sequence.stream
             ids.add(msg.data.decode())
-        await sub.unsubscribe()
+        try:
+            await sub.unsubscribe()
+        except Exception:  # pylint: disable=broad-except  # the ordered consumer is ephemeral: it goes anyway
+            pass
         return ids, info.state.messages
     finally:
-        await nc.close()
+        try:
+            await nc.close()
+        except Exception:  # pylint: disable=broad-except
+            pass
