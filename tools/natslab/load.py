@@ -226,7 +226,9 @@ async def _read_stream_ids(client_urls, subject, stream, attempts, started):
             sub = await js.subscribe(subject, ordered_consumer=True, stream=stream)
         except Exception as exc:  # pylint: disable=broad-except  # nats-py raises several types for this
             server = nc.connected_url.netloc if nc.connected_url else '?'
-            attempts.append('+%.1fs %s via %s: %r' % (time.monotonic() - started, stream, server, exc))
+            # str(), not repr(): nats-py's API errors keep code, err_code and description out of their args
+            attempts.append('+%.1fs %s via %s: %s: %s' % (time.monotonic() - started, stream, server,
+                                                          type(exc).__name__, exc))
             raise _AttemptFailed() from exc
         ids = set()
         last = info.state.last_seq
