@@ -256,10 +256,18 @@ def main():
             ids, stored_stream = (None, None)
             if args.fault != 'kill-other':
                 failed_reads = result.setdefault('read_back_failed_attempts', [])
-                ids, stored_stream = asyncio.run(stored_ids(env['nats_client_urls'], subject=stream['subject'],
-                                                            stream=stream['name'], attempts=failed_reads))
-                for line in failed_reads:
-                    log('read-back attempt failed: %s' % line)
+                try:
+                    ids, stored_stream = asyncio.run(stored_ids(env['nats_client_urls'], subject=stream['subject'],
+                                                                stream=stream['name'], attempts=failed_reads))
+                except Exception:
+                    # What the collection's gate says of the cluster now (it passed when the playbook ended).
+                    verdict = final_gate(env)
+                    log('read-back failed; the gate now: %s; meta leader %s' % (
+                        'passed' if verdict['passed'] else '; '.join(verdict['problems']), verdict.get('meta_leader')))
+                    raise
+                finally:
+                    for line in failed_reads:
+                        log('read-back attempt failed: %s' % line)
             read_back.append((ids, stored_stream, len(set(each.acked) - ids) if ids is not None else None))
         ids, stored_stream, _lost = read_back[0]
         lost = None if any(r[2] is None for r in read_back) else sum(r[2] for r in read_back)
