@@ -189,12 +189,13 @@ async def stored_ids(client_urls, subject='orders.demo', stream='ORDERS', deadli
     a fresh ordered consumer. The total includes messages on other subjects (the seed messages of
     the cluster topology on orders.created).
 
-    Right after a rollout the last server restarted may still be taking its place in the groups, and
-    the stream info or the consumer create of the read-back gets "no responders" / 503
-    (ServiceUnavailableError; seen on a supercluster, once for 30 s on one connection in CI). Each
-    attempt opens its own connection (nats-py picks a server at random, so a retry may ask another
-    server) and the attempts go on for ``deadline_s``; when they run out, ReadBackFailed says what
-    each attempt saw and which server it asked. A list given as ``attempts`` receives a line per
+    ``client_urls`` must name servers that run JetStream: a leafnode server without it answers every
+    $JS.API request with "no responders" (ServiceUnavailableError; the cause of a CI failure: the
+    connection had landed on the supercluster's leaf). Right after a rollout a server may still be
+    taking its place in the groups and answer 503 for a moment. Each attempt opens its own connection
+    (nats-py picks a server at random, so a retry may ask another server) and the attempts go on for
+    ``deadline_s``; when they run out, ReadBackFailed says what each attempt saw and which server it
+    asked. A list given as ``attempts`` receives a line per
     failed attempt (for the caller's report)."""
     started = time.monotonic()
     attempts = [] if attempts is None else attempts
