@@ -252,8 +252,8 @@ def main():
             each.stop()
         # With a server killed the stream may have no quorum left to read from: not verified then.
         # The read-back asks the JetStream servers only: supercluster_js's leaf l1 (no JetStream) answers
-        # every $JS.API request with "no responders" (measured on 2.12.8 and 2.15.1, from its start and
-        # through a whole rollout), and a read-back that landed on it failed CI once.
+        # every $JS.API request with "no responders" (measured: l1 on 2.12.8, from the topology's start and
+        # through a whole rollout of its hub clusters to 2.15.1), and a read-back that landed on it failed CI once.
         js_client_urls = [rec['client_url'] for rec in env['nats_servers'].values() if rec.get('role') != 'leaf']
         read_back = []
         for stream, each in zip(streams, loads):
