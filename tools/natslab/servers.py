@@ -87,7 +87,9 @@ def cmd_start(args):
     if args.owner_pid or args.ttl:
         start_watchdog(workdir, args.owner_pid, args.ttl)
 
-    attempts = 1 if args.port_base else 3
+    # A port clash (kernel-chosen ports) or a meta group formed short of its servers (waits.py) is
+    # started again; a short group is given up after META_STUCK_S, so five tries fit in one timeout or two.
+    attempts = 1 if args.port_base else 5
     for attempt in range(1, attempts + 1):
         ports = Ports(args.port_base)
         with locked(workdir):
