@@ -254,7 +254,7 @@ def main():
         # The read-back asks the JetStream servers only: supercluster_js's leaf l1 (no JetStream) answers
         # every $JS.API request with "no responders" (measured: l1 on 2.12.8, from the topology's start and
         # through a whole rollout of its hub clusters to 2.15.1), and a read-back that landed on it failed CI once.
-        js_client_urls = [rec['client_url'] for rec in env['nats_servers'].values() if rec.get('role') != 'leaf']
+        js_client_urls = env['nats_jetstream_client_urls']
         read_back = []
         for stream, each in zip(streams, loads):
             ids, stored_stream = (None, None)

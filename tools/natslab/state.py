@@ -55,6 +55,13 @@ def update_state(workdir, func):
         return result
 
 
+def jetstream_client_urls(state):
+    """Client URLs of the servers that answer $JS.API: all but the leafnode server of supercluster_js,
+    which runs no JetStream and answers every JetStream request with "no responders"."""
+    servers = state.get('servers', {})
+    return [servers[n]['client_url'] for n in state.get('order', list(servers)) if servers[n].get('role') != 'leaf']
+
+
 def build_env(state):
     """Variables for ``ansible-playbook -e @env.yml`` (JSON, which is valid YAML)."""
     servers = state.get('servers', {})
@@ -70,6 +77,7 @@ def build_env(state):
         'nats_urls': [r['monitor_url'] for r in recs],
         'nats_client_url': recs[0]['client_url'] if recs else None,
         'nats_client_urls': [r['client_url'] for r in recs],
+        'nats_jetstream_client_urls': jetstream_client_urls(state),
         'nats_server_names': list(order),
         'nats_servers': servers,
         'nats_versions': dict((n, servers[n]['version']) for n in order),

@@ -9,6 +9,7 @@ import json
 import time
 
 from .common import LabError, import_nats
+from .state import jetstream_client_urls
 from .tls import client_tls_context
 
 __metaclass__ = type  # pylint: disable=invalid-name
@@ -68,7 +69,7 @@ def create_placed_streams(state, timeout, messages, specs):
     import asyncio  # pylint: disable=import-outside-toplevel
     from nats.js.api import (AckPolicy, ConsumerConfig, Placement,  # pylint: disable=import-outside-toplevel
                              StorageType, StreamConfig)
-    urls = [state['servers'][n]['client_url'] for n in state['order'] if state['servers'][n].get('role') != 'leaf']
+    urls = jetstream_client_urls(state)
 
     async def retry(what, func):
         deadline = time.time() + timeout
