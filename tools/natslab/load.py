@@ -195,8 +195,7 @@ async def stored_ids(client_urls, subject='orders.demo', stream='ORDERS', deadli
     taking its place in the groups and answer 503 for a moment. Each attempt opens its own connection
     (nats-py picks a server at random, so a retry may ask another server) and the attempts go on for
     ``deadline_s``; when they run out, ReadBackFailed says what each attempt saw and which server it
-    asked. A list given as ``attempts`` receives a line per
-    failed attempt (for the caller's report)."""
+    asked. A list given as ``attempts`` receives a line per failed attempt (for the caller's report)."""
     started = time.monotonic()
     attempts = [] if attempts is None else attempts
     while True:

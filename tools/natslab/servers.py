@@ -88,7 +88,7 @@ def cmd_start(args):
         start_watchdog(workdir, args.owner_pid, args.ttl)
 
     # A port clash (kernel-chosen ports) or a meta group formed short of its servers (waits.py) is
-    # started again; a short group is given up after META_STUCK_S, so five tries fit in one timeout or two.
+    # started again; a short group is given up after META_STUCK_S (20 s), not the whole timeout.
     attempts = 1 if args.port_base else 5
     for attempt in range(1, attempts + 1):
         ports = Ports(args.port_base)

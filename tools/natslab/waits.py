@@ -88,7 +88,7 @@ class Waiter:
         # The group must also count every server: 2.10.26 sometimes forms its meta group of 2 out
         # of 3 and stays so (seen under CPU load, and once in a quiet CI run: stuck for 2 x 60 s), and
         # an R3 stream then never finds its peers. A group whose servers agree on a leader but count
-        # fewer peers for META_STUCK_S is given up at once (start_topology starts it again) instead of
+        # fewer peers for META_STUCK_S is given up at once (servers.cmd_start starts it again) instead of
         # waiting for the whole timeout.
         short_since = []
 
